@@ -1,0 +1,106 @@
+//! The IP table: exact IPv4/IPv6 addresses and CIDR networks, answering every containing network,
+//! longest prefix first.
+//!
+//! Networks are kept in one hash map per prefix length that occurs in the set, so a lookup costs
+//! one probe per distinct prefix length (at most 33 for IPv4, 129 for IPv6).
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+
+use ipnetwork::IpNetwork;
+
+use super::{Hit, How};
+use crate::indicator::IndicatorId;
+
+/// Addresses and networks of one family, keyed by the masked address as an integer.
+#[derive(Debug, Default)]
+struct Family<T> {
+    /// (prefix length, masked address -> indicator), longest prefix first. The full-length
+    /// prefix holds the plain addresses.
+    by_prefix: Vec<(u8, HashMap<T, IndicatorId>)>,
+}
+
+impl<T: Copy + Eq + std::hash::Hash> Family<T> {
+    fn insert(&mut self, prefix: u8, key: T, id: IndicatorId) {
+        let pos = match self.by_prefix.binary_search_by(|(p, _)| prefix.cmp(p)) {
+            Ok(pos) => pos,
+            Err(pos) => {
+                self.by_prefix.insert(pos, (prefix, HashMap::new()));
+                pos
+            }
+        };
+        self.by_prefix[pos].1.insert(key, id);
+    }
+
+    fn lookup(&self, bits: u8, mask: impl Fn(u8) -> T, out: &mut Vec<Hit>) {
+        for (prefix, map) in &self.by_prefix {
+            if let Some(&id) = map.get(&mask(*prefix)) {
+                let how = if *prefix == bits {
+                    How::Exact
+                } else {
+                    How::Cidr {
+                        prefix_len: *prefix,
+                    }
+                };
+                out.push(Hit { indicator: id, how });
+            }
+        }
+    }
+}
+
+/// All IP indicators of a set.
+#[derive(Debug, Default)]
+pub struct IpTable {
+    v4: Family<u32>,
+    v6: Family<u128>,
+}
+
+fn mask_v4(addr: u32, prefix: u8) -> u32 {
+    if prefix == 0 {
+        0
+    } else {
+        addr & (u32::MAX << (32 - prefix))
+    }
+}
+
+fn mask_v6(addr: u128, prefix: u8) -> u128 {
+    if prefix == 0 {
+        0
+    } else {
+        addr & (u128::MAX << (128 - prefix))
+    }
+}
+
+impl IpTable {
+    /// Adds an address or network indicator (already canonical: IPv4-mapped folded, host bits clear).
+    pub fn insert(&mut self, net: IpNetwork, id: IndicatorId) {
+        match net {
+            IpNetwork::V4(n) => self
+                .v4
+                .insert(n.prefix(), mask_v4(n.ip().into(), n.prefix()), id),
+            IpNetwork::V6(n) => self
+                .v6
+                .insert(n.prefix(), mask_v6(n.ip().into(), n.prefix()), id),
+        }
+    }
+
+    /// Appends every indicator containing `addr`: the exact address first, then networks from the
+    /// longest prefix to the shortest. `addr` must already be folded (see `normalize::fold_mapped`).
+    pub fn lookup(&self, addr: IpAddr, out: &mut Vec<Hit>) {
+        match addr {
+            IpAddr::V4(a) => {
+                let a = u32::from(a);
+                self.v4.lookup(32, |p| mask_v4(a, p), out)
+            }
+            IpAddr::V6(a) => {
+                let a = u128::from(a);
+                self.v6.lookup(128, |p| mask_v6(a, p), out)
+            }
+        }
+    }
+
+    /// Whether the table holds nothing.
+    pub fn is_empty(&self) -> bool {
+        self.v4.by_prefix.is_empty() && self.v6.by_prefix.is_empty()
+    }
+}

@@ -1,0 +1,35 @@
+//! Exact-value maps: canonical string to the indicators (and their modes) stored under it.
+//! Domains, URLs, e-mail addresses, hex digests and whole-word strings are looked up here.
+
+use std::collections::HashMap;
+
+use crate::indicator::{IndicatorId, Mode};
+
+/// Canonical value to every indicator stored under it. Several indicators can share a value when
+/// their kinds or modes differ (an MD5 and a JA3; an exact and a subdomain domain).
+#[derive(Debug, Default)]
+pub struct ValueMap {
+    map: HashMap<Box<str>, Vec<(IndicatorId, Mode)>>,
+}
+
+impl ValueMap {
+    /// Stores `id` under `value`.
+    pub fn insert(&mut self, value: &str, id: IndicatorId, mode: Mode) {
+        self.map.entry(value.into()).or_default().push((id, mode));
+    }
+
+    /// The indicators stored under `value`.
+    pub fn get(&self, value: &str) -> &[(IndicatorId, Mode)] {
+        self.map.get(value).map_or(&[], |v| v.as_slice())
+    }
+
+    /// Whether nothing is stored.
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+
+    /// The number of distinct values.
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+}

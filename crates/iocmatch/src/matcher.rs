@@ -1,0 +1,374 @@
+//! `Matcher`: the compiled, immutable form of an indicator set, and the match records it returns.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use ipnetwork::IpNetwork;
+
+use crate::engine::ip::IpTable;
+use crate::engine::regex::RegexEngine;
+use crate::engine::strings::{StringEngine, StringsBuilder};
+use crate::engine::values::ValueMap;
+use crate::engine::{Hit, How};
+use crate::error::Error;
+use crate::indicator::{Indicator, IndicatorId, Kind, Mode};
+use crate::normalize;
+use crate::scan;
+
+/// One indicator found in a scanned text: which, where (byte offsets, half-open) and how.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Match {
+    /// Start of the matched bytes.
+    pub start: usize,
+    /// End of the matched bytes (exclusive).
+    pub end: usize,
+    /// The indicator.
+    pub indicator: IndicatorId,
+    /// How it matched.
+    pub how: How,
+}
+
+/// A match in a buffer of lines: the line it is on and its offsets within that line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct LineMatch {
+    /// 0-based index of the line in the buffer.
+    pub line: usize,
+    /// Byte offset of the line's start in the buffer.
+    pub line_start: usize,
+    /// The match, with offsets relative to the line's start.
+    pub m: Match,
+}
+
+/// Options for compiling a matcher.
+#[derive(Clone, Debug)]
+pub struct CompileOptions {
+    /// Limit on the compiled size of each regex indicator, in bytes.
+    pub regex_size_limit: usize,
+}
+
+impl Default for CompileOptions {
+    fn default() -> Self {
+        CompileOptions {
+            regex_size_limit: crate::engine::regex::DEFAULT_SIZE_LIMIT,
+        }
+    }
+}
+
+/// The engines and indicators behind a `Matcher`.
+#[derive(Debug)]
+pub(crate) struct Inner {
+    pub(crate) indicators: Vec<Indicator>,
+    pub(crate) ips: IpTable,
+    pub(crate) domains: ValueMap,
+    pub(crate) urls: ValueMap,
+    pub(crate) emails: ValueMap,
+    pub(crate) digests: ValueMap,
+    /// Whole-word strings by exact value, and `nocase` ones by lower-cased value.
+    pub(crate) words: ValueMap,
+    pub(crate) strings: StringEngine,
+    pub(crate) regexes: RegexEngine,
+}
+
+/// A compiled indicator set. Immutable, `Send + Sync`, and cheap to clone (one `Arc`).
+///
+/// Build it with [`crate::IndicatorSet::compile`]; query it with typed lookups (`ip`, `domain`,
+/// `url`, `email`, `hash`, `string`, or `lookup` which detects the kind), or scan free text with
+/// `scan` and buffers of lines with `scan_lines`. Every result names indicators by
+/// [`IndicatorId`]; [`Matcher::indicator`] gives the value, kind, sources and metadata.
+#[derive(Clone, Debug)]
+pub struct Matcher {
+    pub(crate) inner: Arc<Inner>,
+}
+
+impl Matcher {
+    pub(crate) fn build(
+        indicators: Vec<Indicator>,
+        opts: &CompileOptions,
+    ) -> Result<Matcher, Error> {
+        let mut ips = IpTable::default();
+        let mut domains = ValueMap::default();
+        let mut urls = ValueMap::default();
+        let mut emails = ValueMap::default();
+        let mut digests = ValueMap::default();
+        let mut words = ValueMap::default();
+        let mut strings = StringsBuilder::default();
+        let mut regexes = Vec::new();
+        for (i, ind) in indicators.iter().enumerate() {
+            let id = IndicatorId(i as u32);
+            let bad =
+                |e: String| Error::Build(format!("indicator {:?} ({}): {e}", ind.value, ind.kind));
+            match ind.kind {
+                Kind::Ipv4 | Kind::Ipv6 | Kind::Cidr => {
+                    let net = if ind.kind == Kind::Cidr {
+                        ind.value
+                            .parse::<IpNetwork>()
+                            .map_err(|e| bad(e.to_string()))?
+                    } else {
+                        IpNetwork::from(
+                            ind.value
+                                .parse::<IpAddr>()
+                                .map_err(|e| bad(e.to_string()))?,
+                        )
+                    };
+                    ips.insert(net, id);
+                }
+                Kind::Domain => domains.insert(&ind.value, id, ind.mode),
+                Kind::Url => urls.insert(&ind.value, id, ind.mode),
+                Kind::Email => emails.insert(&ind.value, id, ind.mode),
+                k if k.is_hex_digest() => digests.insert(&ind.value, id, ind.mode),
+                k if k.is_word_string() => {
+                    words.insert(&ind.value, id, ind.mode);
+                    strings.add(ind.value.as_bytes(), id, true, ind.mode == Mode::NoCase);
+                }
+                Kind::Literal => {
+                    strings.add(ind.value.as_bytes(), id, false, ind.mode == Mode::NoCase)
+                }
+                Kind::Regex => regexes.push((ind.value.clone(), id)),
+                k => return Err(bad(format!("kind {k} has no engine"))),
+            }
+        }
+        let strings = strings.build().map_err(Error::Build)?;
+        let regexes = RegexEngine::build(&regexes, opts.regex_size_limit).map_err(Error::Build)?;
+        Ok(Matcher {
+            inner: Arc::new(Inner {
+                indicators,
+                ips,
+                domains,
+                urls,
+                emails,
+                digests,
+                words,
+                strings,
+                regexes,
+            }),
+        })
+    }
+
+    /// The number of indicators.
+    pub fn len(&self) -> usize {
+        self.inner.indicators.len()
+    }
+
+    /// Whether there are no indicators.
+    pub fn is_empty(&self) -> bool {
+        self.inner.indicators.is_empty()
+    }
+
+    /// The indicator behind an id, with its sources and metadata.
+    ///
+    /// # Panics
+    /// If `id` did not come from this matcher (or the set it was compiled from).
+    pub fn indicator(&self, id: IndicatorId) -> &Indicator {
+        &self.inner.indicators[id.index()]
+    }
+
+    /// The indicator behind an id, or `None` if the id is out of range.
+    pub fn get(&self, id: IndicatorId) -> Option<&Indicator> {
+        self.inner.indicators.get(id.index())
+    }
+
+    /// Every indicator, indexed by `IndicatorId`.
+    pub fn indicators(&self) -> &[Indicator] {
+        &self.inner.indicators
+    }
+
+    /// Address and network indicators containing `addr`: the exact address first, then
+    /// networks from the longest prefix. IPv4-mapped IPv6 addresses are looked up as IPv4.
+    pub fn ip(&self, addr: IpAddr) -> Vec<Hit> {
+        let mut out = Vec::new();
+        self.inner
+            .ips
+            .lookup(normalize::fold_mapped(addr), &mut out);
+        out
+    }
+
+    /// Domain indicators hit by a host name: indicators equal to it, then (for indicators in
+    /// `subdomains` mode) its parent domains from the longest.
+    pub fn domain(&self, host: &str) -> Result<Vec<Hit>, Error> {
+        let d = normalize::domain(host).map_err(Error::InvalidValue)?;
+        let mut out = Vec::new();
+        self.inner.probe_domain(&d, &mut out);
+        Ok(out)
+    }
+
+    /// URL indicators hit by a URL (with or without a scheme), then the domain or address
+    /// indicators hit by its host.
+    pub fn url(&self, url: &str) -> Result<Vec<Hit>, Error> {
+        let key = normalize::url(url.as_bytes()).map_err(Error::InvalidValue)?;
+        let mut out = Vec::new();
+        self.inner.probe_url(&key, &mut out);
+        self.inner.probe_url_host(&key, &mut out);
+        Ok(out)
+    }
+
+    /// E-mail indicators equal to an address, then the domain indicators hit by its domain.
+    pub fn email(&self, addr: &str) -> Result<Vec<Hit>, Error> {
+        let e = normalize::email(addr.trim()).map_err(Error::InvalidValue)?;
+        let mut out = Vec::new();
+        push_all(self.inner.emails.get(&e), How::Exact, &mut out);
+        if let Some((_, dom)) = e.rsplit_once('@') {
+            self.inner.probe_domain(dom, &mut out);
+        }
+        Ok(out)
+    }
+
+    /// Hash (and JA3) indicators equal to a hex digest.
+    pub fn hash(&self, hex: &str) -> Result<Vec<Hit>, Error> {
+        let (_, h) = normalize::hash(hex.trim()).map_err(Error::InvalidValue)?;
+        let mut out = Vec::new();
+        push_all(self.inner.digests.get(&h), How::Exact, &mut out);
+        Ok(out)
+    }
+
+    /// Whole-value lookups of the string kinds (`filename`, `user-agent`, `username`): indicators
+    /// of `kind` equal to `value`, or equal ignoring case for `nocase` ones.
+    pub fn string(&self, kind: Kind, value: &str) -> Vec<Hit> {
+        let mut out = Vec::new();
+        self.inner.probe_words(value.trim(), Some(kind), &mut out);
+        out
+    }
+
+    /// Looks a bare value up as its detected kind; any value is also compared whole with the
+    /// string indicators and searched by the literal and regex indicators.
+    pub fn lookup(&self, value: &str) -> Vec<Hit> {
+        let v = value.trim();
+        let mut out = match normalize::detect(v) {
+            Ok(Kind::Ipv4 | Kind::Ipv6) => normalize::ip(v).map(|a| self.ip(a)).unwrap_or_default(),
+            Ok(Kind::Domain) => self.domain(v).unwrap_or_default(),
+            Ok(Kind::Url) => self.url(v).unwrap_or_default(),
+            Ok(Kind::Email) => self.email(v).unwrap_or_default(),
+            Ok(k) if k.is_hex_digest() => self.hash(v).unwrap_or_default(),
+            _ => Vec::new(),
+        };
+        self.inner.probe_words(v, None, &mut out);
+        let text = v.as_bytes();
+        // Whole-word strings were compared with the whole value above; only literals search it.
+        self.inner.strings.scan(text, |_, _, id, how| {
+            if how == How::Substring {
+                out.push(Hit { indicator: id, how })
+            }
+        });
+        self.inner
+            .regexes
+            .scan(text, |_, _, id, how| out.push(Hit { indicator: id, how }));
+        let mut seen = std::collections::HashSet::new();
+        out.retain(|h| seen.insert(*h));
+        out
+    }
+
+    /// Finds every indicator in `text` at token boundaries (see DESIGN.md), sorted by position.
+    pub fn scan(&self, text: &[u8]) -> Vec<Match> {
+        let mut out = Vec::new();
+        self.scan_into(text, &mut out);
+        out
+    }
+
+    /// [`Matcher::scan`] appending to a caller's vector, so a loop over lines reuses it.
+    pub fn scan_into(&self, text: &[u8], out: &mut Vec<Match>) {
+        scan::text::scan(&self.inner, text, out);
+    }
+
+    /// Scans a buffer line by line (lines end at `\n`; a `\r` before it is not part of the
+    /// line), in parallel over line-aligned chunks on the current rayon pool. Results are in
+    /// input order.
+    pub fn scan_lines(&self, buf: &[u8]) -> Vec<LineMatch> {
+        scan::lines::scan_parallel(self, buf)
+    }
+}
+
+fn push_all(found: &[(IndicatorId, Mode)], how: How, out: &mut Vec<Hit>) {
+    out.extend(found.iter().map(|&(id, _)| Hit { indicator: id, how }));
+}
+
+impl Inner {
+    /// Probes a canonical domain: equal indicators, then parents for `subdomains` indicators.
+    pub(crate) fn probe_domain(&self, d: &str, out: &mut Vec<Hit>) {
+        if self.domains.is_empty() {
+            return;
+        }
+        push_all(self.domains.get(d), How::Exact, out);
+        for (i, b) in d.bytes().enumerate() {
+            if b == b'.' {
+                for &(id, mode) in self.domains.get(&d[i + 1..]) {
+                    if mode == Mode::Subdomains {
+                        out.push(Hit {
+                            indicator: id,
+                            how: How::Subdomain,
+                        });
+                    }
+                }
+            }
+        }
+    }
+
+    /// Probes a canonical URL key: equal indicators, then `prefix` indicators ending at a path
+    /// boundary (before a `/` or `?`, or with a trailing `/`).
+    pub(crate) fn probe_url(&self, key: &str, out: &mut Vec<Hit>) {
+        if self.urls.is_empty() {
+            return;
+        }
+        push_all(self.urls.get(key), How::Exact, out);
+        let Some(path_at) = key.find('/') else { return };
+        let mut prefix_hits = |p: &str| {
+            for &(id, mode) in self.urls.get(p) {
+                if mode == Mode::Prefix {
+                    out.push(Hit {
+                        indicator: id,
+                        how: How::Prefix,
+                    });
+                }
+            }
+        };
+        for (i, b) in key.bytes().enumerate().skip(path_at) {
+            match b {
+                b'/' => {
+                    prefix_hits(&key[..i]);
+                    if i + 1 < key.len() {
+                        prefix_hits(&key[..i + 1]);
+                    }
+                }
+                b'?' => prefix_hits(&key[..i]),
+                _ => {}
+            }
+        }
+    }
+
+    /// Probes the host of a canonical URL key as a domain or address.
+    fn probe_url_host(&self, key: &str, out: &mut Vec<Hit>) {
+        let auth = key.split('/').next().unwrap_or("");
+        let host = if auth.starts_with('[') {
+            auth.split(']').next().unwrap_or("").trim_start_matches('[')
+        } else {
+            auth.split(':').next().unwrap_or("")
+        };
+        match host.parse::<IpAddr>() {
+            Ok(a) => self.ips.lookup(normalize::fold_mapped(a), out),
+            Err(_) => self.probe_domain(host, out),
+        }
+    }
+
+    /// Whole-value probes of the string kinds, optionally of one kind only.
+    fn probe_words(&self, value: &str, kind: Option<Kind>, out: &mut Vec<Hit>) {
+        if self.words.is_empty() {
+            return;
+        }
+        let wanted = |id: IndicatorId| kind.is_none_or(|k| self.indicators[id.index()].kind == k);
+        for &(id, mode) in self.words.get(value) {
+            if mode == Mode::Exact && wanted(id) {
+                out.push(Hit {
+                    indicator: id,
+                    how: How::Exact,
+                });
+            }
+        }
+        let lower = value.to_ascii_lowercase();
+        for &(id, mode) in self.words.get(&lower) {
+            if mode == Mode::NoCase && wanted(id) {
+                out.push(Hit {
+                    indicator: id,
+                    how: How::Exact,
+                });
+            }
+        }
+    }
+}

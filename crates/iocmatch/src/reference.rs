@@ -1,0 +1,325 @@
+//! A naive reference matcher: the scan rules of DESIGN.md restated as plainly as possible, every
+//! indicator compared one by one, no indexes. Slow by design; tests check every fast path
+//! against it.
+
+use std::net::{IpAddr, Ipv6Addr};
+
+use ipnetwork::IpNetwork;
+use regex_automata::meta::Regex;
+
+use crate::engine::How;
+use crate::indicator::{Indicator, IndicatorId, Kind, Mode};
+use crate::matcher::Match;
+use crate::normalize;
+
+/// The reference matcher over a list of indicators.
+#[derive(Debug)]
+pub struct NaiveMatcher {
+    indicators: Vec<Indicator>,
+    regexes: Vec<Option<Regex>>,
+}
+
+fn host_byte(b: u8) -> bool {
+    matches!(b, b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'.' | b'-' | b'_' | 0x80..=0xff)
+}
+
+fn alnum(b: u8) -> bool {
+    matches!(b, b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9')
+}
+
+fn hexdigit(b: u8) -> bool {
+    matches!(b, b'a'..=b'f' | b'A'..=b'F' | b'0'..=b'9')
+}
+
+fn v6_byte(b: u8) -> bool {
+    hexdigit(b) || b == b':' || b == b'.'
+}
+
+fn run_end(text: &[u8], from: usize, class: fn(u8) -> bool) -> usize {
+    let mut j = from;
+    while j < text.len() && class(text[j]) {
+        j += 1;
+    }
+    j
+}
+
+fn starts_run(text: &[u8], i: usize, class: fn(u8) -> bool) -> bool {
+    class(text[i]) && (i == 0 || !class(text[i - 1]))
+}
+
+fn trim_dots(text: &[u8], s: usize, mut e: usize) -> usize {
+    while e > s && text[e - 1] == b'.' {
+        e -= 1;
+    }
+    e
+}
+
+fn url_token_end(text: &[u8], s: usize) -> usize {
+    let mut e = s;
+    while e < text.len() {
+        let b = text[e];
+        if b <= b' ' || b == 0x7f || b == b'"' || b == b'<' || b == b'>' || b == b'`' {
+            break;
+        }
+        e += 1;
+    }
+    while e > s && b".,;:!?)]}'".contains(&text[e - 1]) {
+        e -= 1;
+    }
+    e
+}
+
+/// Whether the byte at `at` (beside a match) continues the word the match is part of.
+fn extends(text: &[u8], at: isize, step: isize) -> bool {
+    let get = |i: isize| {
+        if i < 0 {
+            None
+        } else {
+            text.get(i as usize).copied()
+        }
+    };
+    match get(at) {
+        Some(b) if alnum(b) => true,
+        Some(b'.' | b'-' | b'_') => get(at + step).is_some_and(alnum),
+        _ => false,
+    }
+}
+
+impl NaiveMatcher {
+    /// Builds the reference over `indicators` (ids are positions in the slice).
+    pub fn new(indicators: &[Indicator]) -> NaiveMatcher {
+        let regexes = indicators
+            .iter()
+            .map(|i| {
+                (i.kind == Kind::Regex)
+                    .then(|| Regex::new(&i.value).ok())
+                    .flatten()
+            })
+            .collect();
+        NaiveMatcher {
+            indicators: indicators.to_vec(),
+            regexes,
+        }
+    }
+
+    fn each(&self) -> impl Iterator<Item = (IndicatorId, &Indicator)> {
+        self.indicators
+            .iter()
+            .enumerate()
+            .map(|(i, ind)| (IndicatorId(i as u32), ind))
+    }
+
+    /// Address and network indicators containing `addr`, any order.
+    pub fn ip(&self, addr: IpAddr) -> Vec<(IndicatorId, How)> {
+        let addr = normalize::fold_mapped(addr);
+        let mut out = Vec::new();
+        for (id, ind) in self.each() {
+            match ind.kind {
+                Kind::Ipv4 | Kind::Ipv6 if ind.value.parse::<IpAddr>() == Ok(addr) => {
+                    out.push((id, How::Exact))
+                }
+                Kind::Cidr => {
+                    let net: IpNetwork = ind.value.parse().expect("canonical network");
+                    if net.contains(addr) {
+                        out.push((
+                            id,
+                            How::Cidr {
+                                prefix_len: net.prefix(),
+                            },
+                        ));
+                    }
+                }
+                _ => {}
+            }
+        }
+        out
+    }
+
+    /// Domain indicators hit by a canonical host name, any order.
+    pub fn domain(&self, host: &str) -> Vec<(IndicatorId, How)> {
+        let mut out = Vec::new();
+        for (id, ind) in self.each().filter(|(_, i)| i.kind == Kind::Domain) {
+            if host == ind.value {
+                out.push((id, How::Exact));
+            } else if ind.mode == Mode::Subdomains && host.ends_with(&format!(".{}", ind.value)) {
+                out.push((id, How::Subdomain));
+            }
+        }
+        out
+    }
+
+    /// URL indicators hit by a canonical URL key, any order.
+    pub fn url(&self, key: &str) -> Vec<(IndicatorId, How)> {
+        let mut out = Vec::new();
+        for (id, ind) in self.each().filter(|(_, i)| i.kind == Kind::Url) {
+            let p = ind.value.as_str();
+            if key == p {
+                out.push((id, How::Exact));
+            } else if ind.mode == Mode::Prefix
+                && key.starts_with(p)
+                && (p.ends_with('/') || matches!(key.as_bytes()[p.len()], b'/' | b'?'))
+            {
+                out.push((id, How::Prefix));
+            }
+        }
+        out
+    }
+
+    /// Scans `text` by the rules of DESIGN.md; sorted like `Matcher::scan`.
+    pub fn scan(&self, text: &[u8]) -> Vec<Match> {
+        let mut out: Vec<Match> = Vec::new();
+        let mut add = |s: usize, e: usize, hits: Vec<(IndicatorId, How)>| {
+            for (id, how) in hits {
+                out.push(Match {
+                    start: s,
+                    end: e,
+                    indicator: id,
+                    how,
+                });
+            }
+        };
+        for i in 0..text.len() {
+            // Host runs: an IPv4 address or a domain, and maybe a URL without a scheme.
+            if starts_run(text, i, host_byte) {
+                let j = run_end(text, i, host_byte);
+                let t = trim_dots(text, i, j);
+                let tok = &text[i..t];
+                let v4 = std::str::from_utf8(tok)
+                    .ok()
+                    .filter(|s| s.bytes().all(|b| b.is_ascii_digit() || b == b'.'))
+                    .and_then(|s| s.parse::<std::net::Ipv4Addr>().ok());
+                if let Some(a) = v4 {
+                    add(i, t, self.ip(IpAddr::V4(a)));
+                } else if t > i && text.get(j) != Some(&b'@') {
+                    if let Ok(d) = normalize::domain(&String::from_utf8_lossy(tok)) {
+                        if std::str::from_utf8(tok).is_ok() {
+                            add(i, t, self.domain(&d));
+                        }
+                    }
+                }
+                let after_ok = match text.get(j) {
+                    Some(b'/') => true,
+                    Some(b':') => {
+                        let d = run_end(text, j + 1, |b| b.is_ascii_digit());
+                        d > j + 1 && text.get(d) == Some(&b'/')
+                    }
+                    _ => false,
+                };
+                let before_ok = i == 0 || !matches!(text[i - 1], b'/' | b':' | b'@');
+                if after_ok && before_ok && text[i..j].contains(&b'.') {
+                    let e = url_token_end(text, i);
+                    if let Ok(key) = normalize::url(&text[i..e]) {
+                        add(i, e, self.url(&key));
+                    }
+                }
+            }
+            // Hex digests: whole alphanumeric runs, all hex, of a digest length.
+            if starts_run(text, i, alnum) {
+                let j = run_end(text, i, alnum);
+                if text[i..j].iter().all(|&b| hexdigit(b)) && Kind::hash_for_len(j - i).is_some() {
+                    let hex = String::from_utf8_lossy(&text[i..j]).to_lowercase();
+                    let hits = self
+                        .each()
+                        .filter(|(_, ind)| ind.kind.is_hex_digest() && ind.value == hex)
+                        .map(|(id, _)| (id, How::Exact))
+                        .collect();
+                    add(i, j, hits);
+                }
+            }
+            // URLs with a scheme.
+            if text[i].is_ascii_alphabetic()
+                && (i == 0 || !(alnum(text[i - 1]) || b"+.-".contains(&text[i - 1])))
+            {
+                let k = run_end(text, i, |b| alnum(b) || b"+.-".contains(&b));
+                if text[k..].starts_with(b"://") {
+                    let e = url_token_end(text, i);
+                    if let Ok(key) = normalize::url(&text[i..e]) {
+                        add(i, e, self.url(&key));
+                    }
+                }
+            }
+            // IPv6 runs not touching letters or digits.
+            if starts_run(text, i, v6_byte) && (i == 0 || !alnum(text[i - 1])) {
+                let j = run_end(text, i, v6_byte);
+                let t = trim_dots(text, i, j);
+                let tok = String::from_utf8_lossy(&text[i..t]).to_string();
+                let next_ok = j == text.len() || !alnum(text[j]);
+                if next_ok && tok.matches(':').count() >= 2 {
+                    if let Ok(a) = tok.parse::<Ipv6Addr>() {
+                        if !(a.to_ipv4_mapped().is_some() && tok.contains('.')) {
+                            add(i, t, self.ip(IpAddr::V6(a)));
+                        }
+                    }
+                }
+            }
+            // E-mail addresses around an @.
+            if text[i] == b'@' {
+                let local = |b: u8| alnum(b) || b"._%+-".contains(&b);
+                let mut s = i;
+                while s > 0 && local(text[s - 1]) {
+                    s -= 1;
+                }
+                let e = trim_dots(text, i + 1, run_end(text, i + 1, host_byte));
+                if s < i && e > i + 1 {
+                    if let Ok(addr) = normalize::email(&String::from_utf8_lossy(&text[s..e])) {
+                        if std::str::from_utf8(&text[i + 1..e]).is_ok() {
+                            let hits = self
+                                .each()
+                                .filter(|(_, ind)| ind.kind == Kind::Email && ind.value == addr)
+                                .map(|(id, _)| (id, How::Exact))
+                                .collect();
+                            add(s, e, hits);
+                        }
+                    }
+                }
+            }
+            // Literals and whole-word strings starting here.
+            for (id, ind) in self.each() {
+                let word = ind.kind.is_word_string();
+                if !(word || ind.kind == Kind::Literal) {
+                    continue;
+                }
+                let pat = ind.value.as_bytes();
+                let Some(here) = text.get(i..i + pat.len()) else {
+                    continue;
+                };
+                let equal = if ind.mode == Mode::NoCase {
+                    here.eq_ignore_ascii_case(pat)
+                } else {
+                    here == pat
+                };
+                if !equal {
+                    continue;
+                }
+                let e = i + pat.len();
+                if word {
+                    let left = !alnum(pat[0]) || !extends(text, i as isize - 1, -1);
+                    let right = !alnum(pat[pat.len() - 1]) || !extends(text, e as isize, 1);
+                    if left && right {
+                        add(i, e, vec![(id, How::Exact)]);
+                    }
+                } else {
+                    add(i, e, vec![(id, How::Substring)]);
+                }
+            }
+        }
+        for (id, ind) in self.each() {
+            if let Some(re) = &self.regexes[id.index()] {
+                let _ = ind;
+                for m in re.find_iter(text) {
+                    if m.start() < m.end() {
+                        out.push(Match {
+                            start: m.start(),
+                            end: m.end(),
+                            indicator: id,
+                            how: How::Regex,
+                        });
+                    }
+                }
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+}

@@ -1,0 +1,6 @@
+//! Scanning: free text split into tokens at boundaries, each token looked up by its kind; the
+//! string and regex engines run over the whole text; buffers of lines scanned in parallel.
+
+pub mod boundary;
+pub(crate) mod lines;
+pub(crate) mod text;

@@ -1,0 +1,344 @@
+//! `IndicatorSet`: indicators gathered from any number of sources, normalised and deduplicated,
+//! with the diagnostics of every load. Compile it into a `Matcher` to search.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::error::{Diagnostic, Error, Severity};
+use crate::indicator::{Indicator, IndicatorId, Kind, Mode, Record};
+use crate::matcher::{CompileOptions, Matcher};
+use crate::normalize;
+use crate::source::{Format, Parsed};
+
+/// Options for one load.
+#[derive(Clone, Debug)]
+pub struct LoadOptions {
+    /// Fail the whole load, leaving the set unchanged, if any record is bad.
+    pub strict: bool,
+    /// The source name for records whose format does not name one (default: the input's name).
+    pub source: Option<String>,
+    /// The format; `None` detects it from the content.
+    pub format: Option<Format>,
+    /// Longest value accepted, in bytes; longer values are errors.
+    pub max_value_len: usize,
+}
+
+impl Default for LoadOptions {
+    fn default() -> Self {
+        LoadOptions {
+            strict: false,
+            source: None,
+            format: None,
+            max_value_len: 64 * 1024,
+        }
+    }
+}
+
+/// What one load did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LoadReport {
+    /// The input's name.
+    pub input: String,
+    /// The format it was read as.
+    pub format: Option<Format>,
+    /// Records the parser produced (good and bad values alike).
+    pub records: usize,
+    /// Records that became new indicators.
+    pub added: usize,
+    /// Records merged into an indicator already in the set (same kind, value and mode).
+    pub merged: usize,
+    /// Records rejected; each has an error diagnostic.
+    pub rejected: usize,
+    /// Errors and warnings, with locations.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl LoadReport {
+    /// The error diagnostics.
+    pub fn errors(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+    }
+}
+
+/// Counts for a whole set.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SetStats {
+    /// Indicators per kind.
+    pub per_kind: BTreeMap<Kind, usize>,
+    /// Indicators in all.
+    pub indicators: usize,
+    /// Records merged into existing indicators, over all loads.
+    pub merged: usize,
+    /// Records rejected, over all loads.
+    pub rejected: usize,
+}
+
+/// A deduplicated set of indicators with their sources and metadata.
+///
+/// Indicators are identified by (kind, canonical value, mode): the same value from two sources
+/// is one indicator carrying both origins, and every match reports both.
+#[derive(Clone, Debug, Default)]
+pub struct IndicatorSet {
+    indicators: Vec<Indicator>,
+    index: HashMap<(Kind, Mode, String), IndicatorId>,
+    diagnostics: Vec<Diagnostic>,
+    merged: usize,
+    rejected: usize,
+}
+
+impl IndicatorSet {
+    /// An empty set.
+    pub fn new() -> IndicatorSet {
+        IndicatorSet::default()
+    }
+
+    /// Normalises and adds one record. Returns its indicator id (existing or new) and a warning
+    /// if the value was adjusted; a value that is not valid for its kind is an error.
+    pub fn add(&mut self, rec: Record) -> Result<(IndicatorId, Option<Diagnostic>), Diagnostic> {
+        let n = normalize::indicator(&rec.value, rec.kind, rec.mode)
+            .map_err(|e| Diagnostic::error(rec.origin.location.clone(), e))?;
+        let warning = n
+            .warning
+            .map(|w| Diagnostic::warning(rec.origin.location.clone(), w));
+        let key = (n.kind, n.mode, n.value);
+        if let Some(&id) = self.index.get(&key) {
+            self.indicators[id.index()].origins.push(rec.origin);
+            self.merged += 1;
+            return Ok((id, warning));
+        }
+        let id = IndicatorId(u32::try_from(self.indicators.len()).map_err(|_| {
+            Diagnostic::error(rec.origin.location.clone(), "more than 2^32 indicators")
+        })?);
+        self.indicators.push(Indicator {
+            kind: key.0,
+            value: key.2.clone(),
+            mode: key.1,
+            origins: vec![rec.origin],
+        });
+        self.index.insert(key, id);
+        Ok((id, warning))
+    }
+
+    /// Adds parsed records. In strict mode, any error leaves the set exactly as it was.
+    pub fn add_parsed(
+        &mut self,
+        input: &str,
+        parsed: Parsed,
+        opts: &LoadOptions,
+    ) -> Result<LoadReport, Error> {
+        let mut report = LoadReport {
+            input: input.to_string(),
+            records: parsed.records.len() + parsed.problems.len(),
+            diagnostics: parsed.problems,
+            ..LoadReport::default()
+        };
+        report.rejected = report.diagnostics.len();
+        // Stage into a copy when strict, so a failure changes nothing.
+        let mut staged = if opts.strict {
+            Some(self.clone())
+        } else {
+            None
+        };
+        let target = staged.as_mut().unwrap_or(self);
+        let before = target.indicators.len();
+        let merged_before = target.merged;
+        for rec in parsed.records {
+            if rec.value.len() > opts.max_value_len {
+                report.diagnostics.push(Diagnostic::error(
+                    rec.origin.location.clone(),
+                    format!(
+                        "value is {} bytes long; the limit is {}",
+                        rec.value.len(),
+                        opts.max_value_len
+                    ),
+                ));
+                report.rejected += 1;
+                continue;
+            }
+            match target.add(rec) {
+                Ok((_, warning)) => report.diagnostics.extend(warning),
+                Err(d) => {
+                    report.diagnostics.push(d);
+                    report.rejected += 1;
+                }
+            }
+        }
+        report.added = target.indicators.len() - before;
+        report.merged = target.merged - merged_before;
+        report
+            .diagnostics
+            .sort_by(|a, b| a.location.cmp(&b.location));
+        if opts.strict && report.rejected > 0 {
+            return Err(Error::Load {
+                input: report.input,
+                diagnostics: report.diagnostics,
+            });
+        }
+        let target_rejected = report.rejected;
+        if let Some(s) = staged {
+            *self = s;
+        }
+        self.rejected += target_rejected;
+        self.diagnostics.extend(report.diagnostics.iter().cloned());
+        Ok(report)
+    }
+
+    /// Loads indicators from bytes, naming the input `name` in locations.
+    pub fn load(
+        &mut self,
+        name: &str,
+        input: &[u8],
+        opts: &LoadOptions,
+    ) -> Result<LoadReport, Error> {
+        let format = opts.format.unwrap_or_else(|| Format::detect(input));
+        let file: Arc<str> = Arc::from(name);
+        let source: Arc<str> = Arc::from(
+            opts.source
+                .as_deref()
+                .unwrap_or_else(|| default_source(name)),
+        );
+        let parsed = format.parse(input, &file, &source);
+        let mut report = self.add_parsed(name, parsed, opts)?;
+        report.format = Some(format);
+        Ok(report)
+    }
+
+    /// Loads indicators from a file.
+    pub fn load_path(
+        &mut self,
+        path: impl AsRef<Path>,
+        opts: &LoadOptions,
+    ) -> Result<LoadReport, Error> {
+        let path = path.as_ref();
+        let name = path.display().to_string();
+        let bytes = std::fs::read(path).map_err(|e| Error::Io {
+            path: name.clone(),
+            message: e.to_string(),
+        })?;
+        self.load(&name, &bytes, opts)
+    }
+
+    /// The indicators, indexed by `IndicatorId`.
+    pub fn indicators(&self) -> &[Indicator] {
+        &self.indicators
+    }
+
+    /// The number of indicators.
+    pub fn len(&self) -> usize {
+        self.indicators.len()
+    }
+
+    /// Whether the set is empty.
+    pub fn is_empty(&self) -> bool {
+        self.indicators.is_empty()
+    }
+
+    /// Every diagnostic of every load, in load order.
+    pub fn diagnostics(&self) -> &[Diagnostic] {
+        &self.diagnostics
+    }
+
+    /// Counts per kind, merges and rejections.
+    pub fn stats(&self) -> SetStats {
+        let mut per_kind = BTreeMap::new();
+        for i in &self.indicators {
+            *per_kind.entry(i.kind).or_insert(0) += 1;
+        }
+        SetStats {
+            per_kind,
+            indicators: self.indicators.len(),
+            merged: self.merged,
+            rejected: self.rejected,
+        }
+    }
+
+    /// Compiles the set into a matcher with default options.
+    pub fn compile(&self) -> Result<Matcher, Error> {
+        self.compile_with(&CompileOptions::default())
+    }
+
+    /// Compiles the set into a matcher.
+    pub fn compile_with(&self, opts: &CompileOptions) -> Result<Matcher, Error> {
+        Matcher::build(self.indicators.clone(), opts)
+    }
+}
+
+/// The default source name of an input: its file name without directories.
+fn default_source(name: &str) -> &str {
+    name.rsplit(['/', '\\']).next().unwrap_or(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn duplicates_across_sources_merge() {
+        let mut set = IndicatorSet::new();
+        let r = set
+            .load(
+                "a.txt",
+                b"Evil.Example\n192.0.2.1\n",
+                &LoadOptions::default(),
+            )
+            .unwrap();
+        assert_eq!((r.added, r.merged), (2, 0));
+        let r = set
+            .load(
+                "b.txt",
+                b"evil.example.\n::ffff:192.0.2.1\n",
+                &LoadOptions::default(),
+            )
+            .unwrap();
+        assert_eq!((r.added, r.merged), (0, 2));
+        assert_eq!(set.len(), 2);
+        assert_eq!(set.indicators()[0].sources(), vec!["a.txt", "b.txt"]);
+    }
+
+    #[test]
+    fn strict_failure_leaves_the_set_untouched() {
+        let mut set = IndicatorSet::new();
+        set.load("a.txt", b"evil.example\n", &LoadOptions::default())
+            .unwrap();
+        let strict = LoadOptions {
+            strict: true,
+            ..LoadOptions::default()
+        };
+        let err = set
+            .load("b.txt", b"good.example\nnot a value\n", &strict)
+            .unwrap_err();
+        match err {
+            Error::Load { diagnostics, .. } => assert_eq!(diagnostics[0].location.line, 2),
+            e => panic!("{e:?}"),
+        }
+        assert_eq!(set.len(), 1);
+        let r = set
+            .load(
+                "b.txt",
+                b"good.example\nnot a value\n",
+                &LoadOptions::default(),
+            )
+            .unwrap();
+        assert_eq!((r.added, r.rejected), (1, 1));
+        assert_eq!(set.stats().rejected, 1);
+    }
+
+    #[test]
+    fn limits_and_warnings_are_reported() {
+        let mut set = IndicatorSet::new();
+        let opts = LoadOptions {
+            max_value_len: 12,
+            ..LoadOptions::default()
+        };
+        let r = set
+            .load("l", b"very-long-name.example\n192.0.2.9/24\n", &opts)
+            .unwrap();
+        assert_eq!(r.rejected, 1);
+        assert!(r.diagnostics[0].message.contains("limit"));
+        assert_eq!(r.diagnostics[1].severity, Severity::Warning);
+        assert_eq!(set.indicators()[0].value, "192.0.2.0/24");
+    }
+}

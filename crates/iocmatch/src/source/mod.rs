@@ -1,0 +1,167 @@
+//! Indicator sources: one pure parser per format, turning bytes into `Record`s plus located
+//! diagnostics for what could not be read. Parsers never normalise; `IndicatorSet` does.
+
+pub mod text;
+pub mod zeek_intel;
+
+use std::fmt;
+use std::str::FromStr;
+use std::sync::Arc;
+
+use crate::error::Diagnostic;
+use crate::indicator::{Location, Record};
+
+/// What a parser read from one input.
+#[derive(Debug, Default)]
+pub struct Parsed {
+    /// The records, in input order.
+    pub records: Vec<Record>,
+    /// Lines that could not be read, and why.
+    pub problems: Vec<Diagnostic>,
+    /// Lines that held a record.
+    pub lines_read: usize,
+}
+
+/// An indicator file format. Names are shared by the CLI (`--format`) and every binding.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Format {
+    /// One value a line, `#` comments, kind detected, optional tab-separated metadata.
+    Text,
+    /// A Zeek intel framework file (`#fields` header, `Intel::*` types).
+    ZeekIntel,
+}
+
+impl Format {
+    /// Every format.
+    pub const ALL: [Format; 2] = [Format::Text, Format::ZeekIntel];
+
+    /// The stable name: `text` or `zeek-intel`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Text => "text",
+            Format::ZeekIntel => "zeek-intel",
+        }
+    }
+
+    /// Tells the format from the content: a `#fields` line before the first data line makes a
+    /// Zeek intel file; anything else is read as a plain list.
+    pub fn detect(input: &[u8]) -> Format {
+        for line in input.split(|&b| b == b'\n') {
+            let line = line.trim_ascii();
+            if line.is_empty() {
+                continue;
+            }
+            if line.starts_with(b"#fields") {
+                return Format::ZeekIntel;
+            }
+            if !line.starts_with(b"#") {
+                break;
+            }
+        }
+        Format::Text
+    }
+
+    /// Parses `input`, naming it `file` in locations; `source` is the default source name.
+    pub fn parse(self, input: &[u8], file: &Arc<str>, source: &Arc<str>) -> Parsed {
+        match self {
+            Format::Text => text::parse(input, file, source),
+            Format::ZeekIntel => zeek_intel::parse(input, file, source),
+        }
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Format {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Format::ALL
+            .iter()
+            .copied()
+            .find(|f| f.name() == s)
+            .ok_or_else(|| {
+                let names: Vec<&str> = Format::ALL.iter().map(|f| f.name()).collect();
+                format!("unknown format {s:?}; expected one of {}", names.join(", "))
+            })
+    }
+}
+
+/// Splits input into numbered lines (1-based), without `\n` or a `\r` before it, as UTF-8.
+/// Lines that are not valid UTF-8 come back as errors naming the byte offset.
+pub(crate) fn lines<'a>(
+    input: &'a [u8],
+    file: &'a Arc<str>,
+) -> impl Iterator<Item = (Location, Result<&'a str, Diagnostic>)> + 'a {
+    let input = input.strip_suffix(b"\n").unwrap_or(input);
+    input
+        .split(|&b| b == b'\n')
+        .enumerate()
+        .filter(move |_| !input.is_empty())
+        .map(move |(i, line)| {
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            let loc = Location {
+                file: file.clone(),
+                line: u32::try_from(i + 1).unwrap_or(u32::MAX),
+            };
+            let text = std::str::from_utf8(line).map_err(|e| {
+                Diagnostic::error(
+                    loc.clone(),
+                    format!("line is not valid UTF-8 (at byte {})", e.valid_up_to()),
+                )
+            });
+            (loc, text)
+        })
+}
+
+/// Applies one `key=value` metadata field to a record. Keys shared by the formats: `kind`,
+/// `match`, `source`, `desc`/`description`, `reference`/`url`, `confidence` (0-100), `tags`
+/// (comma-separated), `valid_from`, `valid_until`; any other key is kept in `extra`.
+pub(crate) fn apply_field(rec: &mut Record, key: &str, value: &str) -> Result<(), String> {
+    let meta = &mut rec.origin.meta;
+    match key {
+        "kind" | "type" => rec.kind = Some(value.parse()?),
+        "match" | "mode" => rec.mode = Some(value.parse()?),
+        "source" => rec.origin.source = Arc::from(value),
+        "desc" | "description" => meta.description = Some(value.to_string()),
+        "reference" | "url" => meta.reference = Some(value.to_string()),
+        "confidence" => {
+            let c: u8 = value.parse().ok().filter(|c| *c <= 100).ok_or_else(|| {
+                format!("confidence {value:?} is not a whole number from 0 to 100")
+            })?;
+            meta.confidence = Some(c);
+        }
+        "tags" => meta.tags.extend(
+            value
+                .split(',')
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .map(String::from),
+        ),
+        "valid_from" => meta.valid_from = Some(crate::time::Timestamp::parse(value)?),
+        "valid_until" => meta.valid_until = Some(crate::time::Timestamp::parse(value)?),
+        _ => {
+            meta.extra.insert(key.to_string(), value.to_string());
+        }
+    }
+    Ok(())
+}
+
+/// A record of `value` read at `location` from `source`, nothing declared yet.
+pub(crate) fn record(value: &str, location: Location, source: &Arc<str>) -> Record {
+    Record {
+        value: value.to_string(),
+        kind: None,
+        mode: None,
+        origin: crate::indicator::Origin {
+            source: source.clone(),
+            location,
+            meta: Default::default(),
+        },
+    }
+}
