@@ -302,7 +302,7 @@ impl Inner {
     }
 
     /// Probes a canonical URL key: equal indicators, then `prefix` indicators ending at a path
-    /// boundary (before a `/` or `?`, or with a trailing `/`).
+    /// boundary (before a `/` or `?`, or with a trailing `/`), longest first.
     pub(crate) fn probe_url(&self, key: &str, out: &mut Vec<Hit>) {
         if self.urls.is_empty() {
             return;
@@ -319,13 +319,14 @@ impl Inner {
                 }
             }
         };
-        for (i, b) in key.bytes().enumerate().skip(path_at) {
+        // Longest prefix first, like the other lookups: most specific first.
+        for (i, b) in key.bytes().enumerate().skip(path_at).rev() {
             match b {
                 b'/' => {
-                    prefix_hits(&key[..i]);
                     if i + 1 < key.len() {
                         prefix_hits(&key[..i + 1]);
                     }
+                    prefix_hits(&key[..i]);
                 }
                 b'?' => prefix_hits(&key[..i]),
                 _ => {}

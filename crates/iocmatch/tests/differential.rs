@@ -1,0 +1,224 @@
+//! Differential tests: the fast matcher against the naive reference on random indicator sets and
+//! random inputs built from indicator fragments, near-misses and separators.
+
+use std::collections::BTreeSet;
+use std::net::IpAddr;
+
+use iocmatch::reference::NaiveMatcher;
+use iocmatch::{IndicatorSet, LoadOptions, Matcher};
+use proptest::prelude::*;
+
+/// Indicator lines (plain-list format) the sets are drawn from: every kind, with overlaps.
+const POOL: &[&str] = &[
+    "192.0.2.1",
+    "192.0.2.10",
+    "192.0.2.0/24",
+    "192.0.0.0/16",
+    "10.0.0.0/8",
+    "0.0.0.0/0",
+    "2001:db8::1",
+    "2001:db8::/32",
+    "2001:db8:0:1::/64",
+    "::/0",
+    "evil.example",
+    "a.evil.example\tmatch=exact",
+    "evil.example\tmatch=exact",
+    "example\tkind=domain",
+    "b-c.test",
+    "x_y.b-c.test",
+    "xn--bcher-kva.example",
+    "http://evil.example/a",
+    "evil.example/a/\tmatch=prefix",
+    "evil.example/a\tmatch=prefix",
+    "http://192.0.2.1/x",
+    "evil.example:8080/p",
+    "bob@evil.example",
+    "Bob@b-c.test",
+    "d41d8cd98f00b204e9800998ecf8427e",
+    "d41d8cd98f00b204e9800998ecf8427e\tkind=ja3",
+    "da39a3ee5e6b4b0d3255bfef95601890afd80709",
+    "invoice.exe\tkind=filename",
+    "Invoice.EXE\tkind=filename\tmatch=nocase",
+    "EvilBot/1.0\tkind=user-agent",
+    "admin\tkind=username",
+    "ab\tkind=literal",
+    "/a?\tkind=literal",
+    "EVIL\tkind=literal\tmatch=nocase",
+    "evil[0-9]+\tkind=regex",
+    "(?i)bob@\\w+\tkind=regex",
+];
+
+/// Input values: indicator values, near-misses and pieces that build URLs, e-mail and IPv6.
+const VALUES: &[&str] = &[
+    "192.0.2.1",
+    "192.0.2.10",
+    "192.0.2.100",
+    "1192.0.2.1",
+    "192.0.3.7",
+    "10.9.8.7",
+    "192.0.2.1.5",
+    "2001:db8::1",
+    "2001:DB8:0:1::5",
+    "::ffff:192.0.2.1",
+    "::ffff:c000:201",
+    "[2001:db8::1]",
+    "evil.example",
+    "EVIL.example",
+    "a.evil.example",
+    "notevil.example",
+    "evil.example.test",
+    "b-c.test",
+    "x_y.b-c.test",
+    "bücher.example",
+    "xn--bcher-kva.example",
+    "example",
+    "http://",
+    "HTTP://evil.example",
+    "evil.example/a",
+    "evil.example/a/b",
+    "/a/",
+    "/a",
+    "?q=1",
+    "#f",
+    ":8080",
+    ":80",
+    "bob",
+    "Bob",
+    "d41d8cd98f00b204e9800998ecf8427e",
+    "D41D8CD98F00B204E9800998ECF8427E",
+    "da39a3ee5e6b4b0d3255bfef95601890afd80709",
+    "0",
+    "f",
+    "invoice.exe",
+    "INVOICE.EXE",
+    "myinvoice.exe",
+    "EvilBot/1.0",
+    "admin",
+    "ab",
+    "evil7",
+    "EVIL",
+];
+
+/// Separators put before each value: the bytes that make or break token boundaries.
+const SEPARATORS: &[&str] = &[
+    "", "", " ", " ", "\t", ".", "-", "_", "/", ":", "@", "=", "\"", "'", ")", ",", "\0", "\u{1}",
+    "%41", "%2f", "é", "\n", "\r\n", "a", "1", "://", "[", "]", "?", "#",
+];
+
+fn set_from(lines: &[usize]) -> IndicatorSet {
+    let text: String = lines.iter().map(|&i| format!("{}\n", POOL[i])).collect();
+    let mut set = IndicatorSet::new();
+    let opts = LoadOptions {
+        strict: true,
+        ..LoadOptions::default()
+    };
+    set.load("pool", text.as_bytes(), &opts)
+        .expect("pool indicators load");
+    set
+}
+
+/// Builds an input from (separator, value, raw byte?) triples; raw bytes add invalid UTF-8.
+fn input_from(parts: &[(usize, usize, bool)]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for &(sep, value, raw_byte) in parts {
+        out.extend_from_slice(SEPARATORS[sep % SEPARATORS.len()].as_bytes());
+        if raw_byte {
+            out.push(0x80 | (value as u8 & 0x7f));
+        }
+        out.extend_from_slice(VALUES[value % VALUES.len()].as_bytes());
+    }
+    out
+}
+
+fn check(set: &IndicatorSet, m: &Matcher, input: &[u8]) -> Result<(), TestCaseError> {
+    let naive = NaiveMatcher::new(set.indicators());
+    let fast = m.scan(input);
+    let slow = naive.scan(input);
+    prop_assert_eq!(&fast, &slow, "input {:?}", String::from_utf8_lossy(input));
+    // Line scanning agrees with scanning each line on its own.
+    let lines = m.scan_lines(input);
+    let mut expected = Vec::new();
+    let mut start = 0;
+    for (n, raw) in input.split(|&b| b == b'\n').enumerate() {
+        let line = raw.strip_suffix(b"\r").unwrap_or(raw);
+        for x in naive.scan(line) {
+            expected.push((n, start, x));
+        }
+        start += raw.len() + 1;
+        if start > input.len() {
+            break;
+        }
+    }
+    let got: Vec<_> = lines.iter().map(|l| (l.line, l.line_start, l.m)).collect();
+    prop_assert_eq!(got, expected);
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 1000, ..ProptestConfig::default() })]
+
+    #[test]
+    fn scan_agrees_with_reference(
+        lines in proptest::collection::vec(0..POOL.len(), 1..12),
+        parts in proptest::collection::vec((0usize..64, 0usize..64, proptest::bool::weighted(0.03)), 0..24),
+    ) {
+        let set = set_from(&lines);
+        let m = set.compile().unwrap();
+        check(&set, &m, &input_from(&parts))?;
+    }
+
+    #[test]
+    fn ip_and_domain_lookups_agree_with_reference(
+        lines in proptest::collection::vec(0..POOL.len(), 1..16),
+        a in 0u32..=u32::MAX,
+        near in 0usize..6,
+        host in 0usize..VALUES.len(),
+    ) {
+        let set = set_from(&lines);
+        let m = set.compile().unwrap();
+        let naive = NaiveMatcher::new(set.indicators());
+        let addrs: [IpAddr; 6] = [
+            IpAddr::from(a.to_be_bytes()),
+            "192.0.2.1".parse().unwrap(),
+            IpAddr::from([192, 0, 2, (a & 0xff) as u8]),
+            "::ffff:192.0.2.10".parse().unwrap(),
+            IpAddr::from([0x2001, 0xdb8, 0, (a & 3) as u16, 0, 0, 0, (a >> 16) as u16]),
+            IpAddr::from([0x2002, 0, 0, 0, 0, 0, 0, 1]),
+        ];
+        let addr = addrs[near];
+        let fast: BTreeSet<_> = m.ip(addr).into_iter().map(|h| (h.indicator, h.how)).collect();
+        let slow: BTreeSet<_> = naive.ip(addr).into_iter().collect();
+        prop_assert_eq!(fast, slow);
+        if let Ok(d) = iocmatch::normalize::domain(VALUES[host]) {
+            let fast: BTreeSet<_> = m.domain(&d).unwrap().into_iter().map(|h| (h.indicator, h.how)).collect();
+            let slow: BTreeSet<_> = naive.domain(&d).into_iter().collect();
+            prop_assert_eq!(fast, slow);
+        }
+    }
+}
+
+#[test]
+fn arbitrary_bytes_never_panic() {
+    let all: Vec<usize> = (0..POOL.len()).collect();
+    let set = set_from(&all);
+    let m = set.compile().unwrap();
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    for len in [0usize, 1, 2, 7, 64, 1000, 100_000] {
+        let mut buf = Vec::with_capacity(len);
+        for _ in 0..len {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            buf.push((x >> 24) as u8);
+        }
+        let _ = m.scan(&buf);
+        let _ = m.scan_lines(&buf);
+        let _ = m.lookup(&String::from_utf8_lossy(&buf));
+    }
+    // One long line of repeated near-misses.
+    let long = "a.evil.example.".repeat(200_000);
+    let found = m.scan(long.as_bytes());
+    // A 3 MB host run is one token, too long for a domain: only the literal `EVIL` (nocase) hits.
+    assert_eq!(found.len(), 200_000);
+    assert!(found.iter().all(|f| f.how == iocmatch::How::Substring));
+}
