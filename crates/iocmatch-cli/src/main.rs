@@ -1,1 +1,262 @@
-fn main() {}
+//! The `iocmatch` command: glue between arguments, the core library and output formats.
+
+mod args;
+mod input;
+mod load;
+mod render;
+
+use std::io::{self, BufWriter, Write};
+use std::process::ExitCode;
+
+use clap::Parser;
+use iocmatch::{Hit, Kind, Matcher};
+
+use args::{CheckArgs, Cli, Command, Output, ScanArgs, StatsArgs};
+use render::Place;
+
+/// Why a command failed; each becomes one line on standard error and exit status 2.
+pub enum Failure {
+    /// Bad arguments or nothing to do.
+    Usage(String),
+    /// An error from the library.
+    Lib(iocmatch::Error),
+    /// Reading input or writing output failed.
+    Io(String),
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Failure::Usage(m) | Failure::Io(m) => f.write_str(m),
+            Failure::Lib(iocmatch::Error::Load { input, diagnostics }) => {
+                write!(f, "{input}: strict load failed:")?;
+                for d in diagnostics
+                    .iter()
+                    .filter(|d| d.severity == iocmatch::Severity::Error)
+                {
+                    write!(f, "\n  {d}")?;
+                }
+                Ok(())
+            }
+            Failure::Lib(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Scan(a) => scan(a),
+        Command::Check(a) => check(a),
+        Command::Stats(a) => stats(a),
+    };
+    match result {
+        Ok(true) => ExitCode::from(0),
+        Ok(false) => ExitCode::from(1),
+        Err(Failure::Io(m)) if m.contains("Broken pipe") => ExitCode::from(0),
+        Err(e) => {
+            eprintln!("iocmatch: error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn io_err(e: io::Error) -> Failure {
+    Failure::Io(e.to_string())
+}
+
+/// `scan`: every match in every input, in input order. Returns whether anything matched.
+fn scan(a: ScanArgs) -> Result<bool, Failure> {
+    let m = load::matcher(&a.indicators)?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(a.threads.unwrap_or(0))
+        .build()
+        .map_err(|e| Failure::Usage(format!("cannot start threads: {e}")))?;
+    let files = if a.files.is_empty() {
+        vec![std::path::PathBuf::from("-")]
+    } else {
+        a.files
+    };
+    let stdout = io::stdout();
+    let mut out = BufWriter::with_capacity(256 * 1024, stdout.lock());
+    let mut any = false;
+    let mut failed = None;
+    for path in &files {
+        let name = if path.as_os_str() == "-" {
+            "<stdin>".to_string()
+        } else {
+            path.display().to_string()
+        };
+        let result = input::open(path).and_then(|r| {
+            input::for_each_block(r, |block, first_line| {
+                let found = pool.install(|| m.scan_lines(block));
+                for lm in &found {
+                    any = true;
+                    let line_start = lm.line_start;
+                    let place = Place {
+                        file: &name,
+                        line: first_line + lm.line + 1,
+                        start: lm.m.start,
+                        end: lm.m.end,
+                        matched: &block[line_start + lm.m.start..line_start + lm.m.end],
+                    };
+                    let rec = match a.output {
+                        Output::Json => render::match_json(&m, &place, lm.m.indicator, lm.m.how),
+                        Output::Text => render::match_text(&m, &place, lm.m.indicator, lm.m.how),
+                    };
+                    writeln!(out, "{rec}")?;
+                }
+                Ok(())
+            })
+        });
+        if let Err(e) = result {
+            if e.kind() == io::ErrorKind::BrokenPipe {
+                return Err(io_err(e));
+            }
+            eprintln!("iocmatch: error: {name}: {e}");
+            failed = Some(Failure::Io(format!("{name}: {e}")));
+        }
+    }
+    out.flush().map_err(io_err)?;
+    match failed {
+        Some(_) => Err(Failure::Usage("some inputs could not be read".into())),
+        None => Ok(any),
+    }
+}
+
+/// `check`: typed or detected lookups of single values.
+fn check(a: CheckArgs) -> Result<bool, Failure> {
+    let m = load::matcher(&a.indicators)?;
+    let kind = match &a.kind {
+        None => None,
+        Some(k) if k == "ip" || k == "hash" => Some(k.clone()),
+        Some(k) => Some(
+            k.parse::<Kind>()
+                .map_err(Failure::Usage)?
+                .name()
+                .to_string(),
+        ),
+    };
+    let stdout = io::stdout();
+    let mut out = stdout.lock();
+    let mut any = false;
+    for value in &a.values {
+        let hits = lookup(&m, kind.as_deref(), value)?;
+        for h in hits {
+            any = true;
+            let rec = match a.output {
+                Output::Json => render::hit_json(&m, value, h.indicator, h.how),
+                Output::Text => render::hit_text(&m, value, h.indicator, h.how),
+            };
+            writeln!(out, "{rec}").map_err(io_err)?;
+        }
+    }
+    Ok(any)
+}
+
+fn lookup(m: &Matcher, kind: Option<&str>, value: &str) -> Result<Vec<Hit>, Failure> {
+    let bad = |e: iocmatch::Error| Failure::Usage(format!("{value:?}: {e}"));
+    Ok(match kind {
+        None => m.lookup(value),
+        Some("ip" | "ipv4" | "ipv6") => {
+            let addr = value
+                .trim()
+                .parse()
+                .map_err(|_| Failure::Usage(format!("{value:?} is not an IP address")))?;
+            m.ip(addr)
+        }
+        Some("domain") => m.domain(value).map_err(bad)?,
+        Some("url") => m.url(value).map_err(bad)?,
+        Some("email") => m.email(value).map_err(bad)?,
+        Some(k) if k == "hash" || k.parse::<Kind>().is_ok_and(|k| k.is_hex_digest()) => {
+            m.hash(value).map_err(bad)?
+        }
+        Some(k) => match k.parse::<Kind>() {
+            Ok(kind) if kind.is_word_string() => m.string(kind, value),
+            _ => {
+                return Err(Failure::Usage(format!(
+                    "--kind {k}: lookups take ip, domain, url, email, hash, filename, user-agent or username"
+                )))
+            }
+        },
+    })
+}
+
+/// `stats`: the load report of every file and counts per kind.
+fn stats(a: StatsArgs) -> Result<bool, Failure> {
+    let (set, reports) = load::load(&a.indicators)?;
+    let st = set.stats();
+    let stdout = io::stdout();
+    let mut out = stdout.lock();
+    if a.json {
+        let files: Vec<serde_json::Value> = reports
+            .iter()
+            .map(|r| {
+                serde_json::json!({
+                    "input": r.input,
+                    "format": r.format.map(|f| f.name()),
+                    "records": r.records,
+                    "added": r.added,
+                    "merged": r.merged,
+                    "rejected": r.rejected,
+                    "diagnostics": r.diagnostics.iter().take(a.max_diagnostics).map(|d| serde_json::json!({
+                        "severity": d.severity.name(),
+                        "file": &*d.location.file,
+                        "line": d.location.line,
+                        "message": d.message,
+                    })).collect::<Vec<_>>(),
+                    "diagnostics_total": r.diagnostics.len(),
+                })
+            })
+            .collect();
+        let per_kind: serde_json::Map<String, serde_json::Value> = st
+            .per_kind
+            .iter()
+            .map(|(k, n)| (k.name().to_string(), serde_json::json!(n)))
+            .collect();
+        let doc = serde_json::json!({
+            "indicators": st.indicators,
+            "per_kind": per_kind,
+            "merged": st.merged,
+            "rejected": st.rejected,
+            "files": files,
+        });
+        writeln!(out, "{doc}").map_err(io_err)?;
+    } else {
+        for r in &reports {
+            writeln!(
+                out,
+                "{} ({}): {} records, {} added, {} merged, {} rejected",
+                r.input,
+                r.format.map_or("?", |f| f.name()),
+                r.records,
+                r.added,
+                r.merged,
+                r.rejected
+            )
+            .map_err(io_err)?;
+            for d in r.diagnostics.iter().take(a.max_diagnostics) {
+                writeln!(out, "  {d}").map_err(io_err)?;
+            }
+            if r.diagnostics.len() > a.max_diagnostics {
+                writeln!(
+                    out,
+                    "  ... {} more",
+                    r.diagnostics.len() - a.max_diagnostics
+                )
+                .map_err(io_err)?;
+            }
+        }
+        writeln!(out, "{} indicators", st.indicators).map_err(io_err)?;
+        for (k, n) in &st.per_kind {
+            writeln!(out, "  {:<11} {n}", k.name()).map_err(io_err)?;
+        }
+        writeln!(
+            out,
+            "{} duplicate record(s) merged, {} rejected",
+            st.merged, st.rejected
+        )
+        .map_err(io_err)?;
+    }
+    Ok(true)
+}

@@ -24,11 +24,11 @@ fn host_byte(b: u8) -> bool {
 }
 
 fn alnum(b: u8) -> bool {
-    matches!(b, b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9')
+    b.is_ascii_alphanumeric()
 }
 
 fn hexdigit(b: u8) -> bool {
-    matches!(b, b'a'..=b'f' | b'A'..=b'F' | b'0'..=b'9')
+    b.is_ascii_hexdigit()
 }
 
 fn v6_byte(b: u8) -> bool {

@@ -3,12 +3,12 @@
 //! ```text
 //! # comment lines and blank lines are skipped
 //! 192.0.2.10
-//! evil.example	desc=phishing kit host	tags=tlp:green,phishing
-//! login.evil.example	match=exact
-//! /wp-login.php?action=	kind=literal
+//! evil.example<TAB>desc=phishing kit host<TAB>tags=tlp:green,phishing
+//! login.evil.example<TAB>match=exact
+//! /wp-login.php?action=<TAB>kind=literal
 //! ```
 //!
-//! After the value, tab-separated fields are `key=value` metadata (see `apply_field`); one field
+//! (`<TAB>` stands for a tab character.) After the value, tab-separated fields are `key=value` metadata (see `apply_field`); one field
 //! without `=` is taken as the description.
 
 use std::sync::Arc;

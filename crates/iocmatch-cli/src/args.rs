@@ -1,0 +1,92 @@
+//! Command-line arguments, parsed by clap into plain values.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Match threat-intelligence indicators against logs and values.
+///
+/// Exit status, as grep: 0 when something matched, 1 when nothing did, 2 on an error.
+#[derive(Parser, Debug)]
+#[command(name = "iocmatch", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Scan log files (or standard input) for indicators, one output record per match.
+    Scan(ScanArgs),
+    /// Look single values up (kind detected, or given with --kind).
+    Check(CheckArgs),
+    /// Load indicator files and report counts per kind and every problem found.
+    Stats(StatsArgs),
+}
+
+/// Where indicators come from, shared by every command.
+#[derive(Args, Debug)]
+pub struct IndicatorArgs {
+    /// An indicator file; repeat for several (formats may differ).
+    #[arg(short = 'i', long = "indicators", value_name = "FILE", required = true)]
+    pub indicators: Vec<PathBuf>,
+    /// Format of the indicator files: text or zeek-intel (default: detected from content).
+    #[arg(long, value_name = "FORMAT")]
+    pub format: Option<String>,
+    /// Fail if any indicator line is bad, instead of loading the rest with warnings.
+    #[arg(long)]
+    pub strict: bool,
+    /// Do not print load warnings.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Output {
+    /// One JSON object per line.
+    Json,
+    /// One short human-readable line per match.
+    Text,
+}
+
+#[derive(Args, Debug)]
+pub struct ScanArgs {
+    #[command(flatten)]
+    pub indicators: IndicatorArgs,
+    /// Output format.
+    #[arg(short, long, value_enum, default_value = "json")]
+    pub output: Output,
+    /// Worker threads (default: one per core).
+    #[arg(short = 'j', long, value_name = "N")]
+    pub threads: Option<usize>,
+    /// Log files to scan (gzip is detected); `-` or none for standard input.
+    #[arg(value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub indicators: IndicatorArgs,
+    /// Look values up as this kind (ip, domain, url, email, hash, filename, user-agent, username).
+    #[arg(short, long, value_name = "KIND")]
+    pub kind: Option<String>,
+    /// Output format.
+    #[arg(short, long, value_enum, default_value = "json")]
+    pub output: Output,
+    /// Values to look up.
+    #[arg(value_name = "VALUE", required = true)]
+    pub values: Vec<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct StatsArgs {
+    #[command(flatten)]
+    pub indicators: IndicatorArgs,
+    /// Print the report as one JSON object.
+    #[arg(long)]
+    pub json: bool,
+    /// How many diagnostics to list per file.
+    #[arg(long, default_value_t = 20, value_name = "N")]
+    pub max_diagnostics: usize,
+}

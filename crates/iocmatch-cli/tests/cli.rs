@@ -1,0 +1,368 @@
+//! End-to-end tests of the `iocmatch` binary: exit codes, output records, errors, inputs.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use iocmatch::reference::NaiveMatcher;
+use iocmatch::{IndicatorSet, LoadOptions};
+use serde_json::Value;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn run(args: &[&str], stdin: Option<&[u8]>) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_iocmatch"));
+    cmd.args(args).current_dir(root());
+    cmd.stdin(if stdin.is_some() {
+        Stdio::piped()
+    } else {
+        Stdio::null()
+    });
+    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("iocmatch runs");
+    if let Some(input) = stdin {
+        child.stdin.take().unwrap().write_all(input).unwrap();
+    }
+    child.wait_with_output().unwrap()
+}
+
+fn records(out: &Output) -> Vec<Value> {
+    String::from_utf8(out.stdout.clone())
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l}: {e}")))
+        .collect()
+}
+
+fn temp_file(name: &str, content: &[u8]) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("iocmatch-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join(name);
+    std::fs::write(&p, content).unwrap();
+    p
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+#[test]
+fn scan_reports_matches_with_location_and_metadata() {
+    let ind = temp_file(
+        "a.txt",
+        b"# test list\nevil.example\tdesc=phishing\ttags=tlp:green\n198.51.100.0/24\n",
+    );
+    let out = run(
+        &["scan", "-i", s(&ind)],
+        Some(b"nothing here\nGET http://cdn.evil.example/x from 198.51.100.7\n"),
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let recs = records(&out);
+    assert_eq!(recs.len(), 2);
+    let r = &recs[0];
+    assert_eq!(r["file"], "<stdin>");
+    assert_eq!(r["line"], 2);
+    assert_eq!(r["start"], 11);
+    assert_eq!(r["end"], 27);
+    assert_eq!(r["matched"], "cdn.evil.example");
+    assert_eq!(r["indicator"], "evil.example");
+    assert_eq!(r["kind"], "domain");
+    assert_eq!(r["how"], "subdomain");
+    assert_eq!(r["sources"][0], "a.txt");
+    assert_eq!(r["meta"][0]["description"], "phishing");
+    assert_eq!(r["meta"][0]["tags"][0], "tlp:green");
+    assert!(r["meta"][0]["location"]
+        .as_str()
+        .unwrap()
+        .ends_with("a.txt:2"));
+    assert_eq!(recs[1]["how"], "cidr");
+    assert_eq!(recs[1]["prefix_len"], 24);
+}
+
+#[test]
+fn exit_codes_follow_grep() {
+    let ind = temp_file("b.txt", b"evil.example\n");
+    assert_eq!(
+        run(&["scan", "-i", s(&ind)], Some(b"evil.example\n"))
+            .status
+            .code(),
+        Some(0)
+    );
+    assert_eq!(
+        run(&["scan", "-i", s(&ind)], Some(b"good.example\n"))
+            .status
+            .code(),
+        Some(1)
+    );
+    let missing = run(&["scan", "-i", "/nonexistent/list.txt"], Some(b""));
+    assert_eq!(missing.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&missing.stderr);
+    assert!(err.contains("/nonexistent/list.txt"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    let bad_fmt = run(&["scan", "-i", s(&ind), "--format", "nope"], Some(b""));
+    assert_eq!(bad_fmt.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad_fmt.stderr).contains("zeek-intel"));
+    let no_log = run(&["scan", "-i", s(&ind), "/nonexistent/log"], None);
+    assert_eq!(no_log.status.code(), Some(2));
+}
+
+#[test]
+fn bad_indicator_lines_are_located_and_strict_fails() {
+    let ind = temp_file("c.txt", b"evil.example\nnot a value\n192.0.2.0/33\n");
+    let out = run(&["scan", "-i", s(&ind)], Some(b"evil.example\n"));
+    assert_eq!(out.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("c.txt:2: error:"), "{err}");
+    assert!(err.contains("c.txt:3: error:"), "{err}");
+    let strict = run(
+        &["scan", "--strict", "-i", s(&ind)],
+        Some(b"evil.example\n"),
+    );
+    assert_eq!(strict.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&strict.stderr);
+    assert!(err.contains("c.txt:2") && err.contains("c.txt:3"), "{err}");
+    assert!(strict.stdout.is_empty());
+}
+
+#[test]
+fn zeek_intel_and_plain_lists_mix_and_merge() {
+    let zeek = temp_file(
+        "intel.dat",
+        b"#fields\tindicator\tindicator_type\tmeta.source\tmeta.desc\nevil.example\tIntel::DOMAIN\tfeedZ\tc2\n",
+    );
+    let txt = temp_file("d.txt", b"EVIL.example\n");
+    let out = run(
+        &["scan", "-i", s(&zeek), "-i", s(&txt)],
+        Some(b"x evil.example y\n"),
+    );
+    let recs = records(&out);
+    assert_eq!(recs.len(), 1, "one indicator, two sources");
+    assert_eq!(recs[0]["sources"], serde_json::json!(["feedZ", "d.txt"]));
+    assert_eq!(recs[0]["meta"][0]["description"], "c2");
+}
+
+#[test]
+fn text_output_is_one_line_per_match() {
+    let ind = temp_file("e.txt", b"192.0.2.1\n");
+    let out = run(
+        &["scan", "-o", "text", "-i", s(&ind)],
+        Some(b"a 192.0.2.1 b 192.0.2.1\n"),
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(text.lines().count(), 2);
+    assert!(
+        text.starts_with("<stdin>:1:2-11: 192.0.2.1 -> ipv4 192.0.2.1 (exact) [e.txt]"),
+        "{text}"
+    );
+}
+
+#[test]
+fn check_looks_up_values() {
+    let ind = temp_file(
+        "f.txt",
+        b"evil.example\n198.51.100.0/24\nd41d8cd98f00b204e9800998ecf8427e\n",
+    );
+    let out = run(
+        &[
+            "check",
+            "-i",
+            s(&ind),
+            "www.evil.example",
+            "198.51.100.9",
+            "good.example",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let recs = records(&out);
+    assert_eq!(recs.len(), 2);
+    assert_eq!(recs[0]["value"], "www.evil.example");
+    assert_eq!(recs[1]["prefix_len"], 24);
+    let none = run(&["check", "-i", s(&ind), "good.example"], None);
+    assert_eq!(none.status.code(), Some(1));
+    let typed = run(
+        &[
+            "check",
+            "-i",
+            s(&ind),
+            "--kind",
+            "hash",
+            "D41D8CD98F00B204E9800998ECF8427E",
+        ],
+        None,
+    );
+    assert_eq!(records(&typed).len(), 1);
+    let bad = run(
+        &["check", "-i", s(&ind), "--kind", "ip", "evil.example"],
+        None,
+    );
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("not an IP address"));
+}
+
+#[test]
+fn stats_counts_kinds_and_lists_problems() {
+    let ind = temp_file(
+        "g.txt",
+        b"evil.example\nEvil.Example\n192.0.2.1\n192.0.2.0/33\n",
+    );
+    let out = run(&["stats", "--json", "-i", s(&ind)], None);
+    assert_eq!(out.status.code(), Some(0));
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["indicators"], 2);
+    assert_eq!(doc["per_kind"]["domain"], 1);
+    assert_eq!(doc["per_kind"]["ipv4"], 1);
+    assert_eq!(doc["merged"], 1);
+    assert_eq!(doc["rejected"], 1);
+    assert_eq!(doc["files"][0]["diagnostics"][0]["line"], 4);
+    let text = run(&["stats", "-i", s(&ind)], None);
+    assert!(String::from_utf8_lossy(&text.stdout).contains("g.txt:4: error:"));
+}
+
+#[test]
+fn hostile_input_bytes_do_not_break_the_scan() {
+    let ind = temp_file("h.txt", b"evil.example\n192.0.2.1\n");
+    let mut log = Vec::new();
+    log.extend_from_slice(b"\x00\xff\xfe evil.example \x00192.0.2.1\x00\n");
+    log.extend(std::iter::repeat_n(b'a', 20 * 1024 * 1024));
+    log.extend_from_slice(b" evil.example\r\n\xc3\x28 192.0.2.1");
+    let path = temp_file("hostile.log", &log);
+    let out = run(&["scan", "-i", s(&ind), s(&path)], None);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let recs = records(&out);
+    let got: Vec<(u64, u64, &str)> = recs
+        .iter()
+        .map(|r| {
+            (
+                r["line"].as_u64().unwrap(),
+                r["start"].as_u64().unwrap(),
+                r["matched"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (1, 4, "evil.example"),
+            (1, 18, "192.0.2.1"),
+            (2, 20 * 1024 * 1024 + 1, "evil.example"),
+            (3, 3, "192.0.2.1"),
+        ]
+    );
+}
+
+#[test]
+fn gzip_logs_are_read() {
+    use flate2::write::GzEncoder;
+    let ind = temp_file("i.txt", b"evil.example\n");
+    let mut gz = GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(b"one\ntwo evil.example\n").unwrap();
+    let path = temp_file("log.gz", &gz.finish().unwrap());
+    let out = run(&["scan", "-i", s(&ind), s(&path)], None);
+    let recs = records(&out);
+    assert_eq!(recs.len(), 1);
+    assert_eq!(recs[0]["line"], 2);
+    let broken = temp_file("broken.gz", &[0x1f, 0x8b, 8, 0, 0, 0]);
+    let out = run(&["scan", "-i", s(&ind), s(&broken)], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("broken.gz"));
+}
+
+/// Every record the CLI prints for `files` equals what the naive reference finds line by line.
+fn assert_scan_equals_reference(
+    indicator_files: &[PathBuf],
+    files: &[PathBuf],
+    threads: &str,
+) -> usize {
+    let mut set = IndicatorSet::new();
+    for f in indicator_files {
+        set.load_path(f, &LoadOptions::default()).unwrap();
+    }
+    let naive = NaiveMatcher::new(set.indicators());
+    let mut expected = Vec::new();
+    for f in files {
+        let data = std::fs::read(f).unwrap();
+        let data = data.strip_suffix(b"\n").unwrap_or(&data);
+        for (n, line) in data.split(|&b| b == b'\n').enumerate() {
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            for m in naive.scan(line) {
+                let ind = &set.indicators()[m.indicator.index()];
+                expected.push((
+                    f.display().to_string(),
+                    n as u64 + 1,
+                    m.start as u64,
+                    m.end as u64,
+                    ind.value.clone(),
+                ));
+            }
+        }
+    }
+    let mut args: Vec<String> = vec!["scan".into(), "--threads".into(), threads.into()];
+    for f in indicator_files {
+        args.push("-i".into());
+        args.push(f.display().to_string());
+    }
+    args.extend(files.iter().map(|f| f.display().to_string()));
+    let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = run(&argv, None);
+    assert!(out.status.code() == Some(0) || out.status.code() == Some(1));
+    let got: Vec<_> = records(&out)
+        .iter()
+        .map(|r| {
+            (
+                r["file"].as_str().unwrap().to_string(),
+                r["line"].as_u64().unwrap(),
+                r["start"].as_u64().unwrap(),
+                r["end"].as_u64().unwrap(),
+                r["indicator"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(got, expected);
+    got.len()
+}
+
+#[test]
+fn real_zeek_logs_match_the_reference() {
+    let corpus = root().join("../shared/corpora/zeek-logs");
+    if !corpus.is_dir() {
+        eprintln!("skipped: {} is absent", corpus.display());
+        return;
+    }
+    let logs: Vec<PathBuf> = [
+        "conn.log",
+        "dns.log",
+        "http.log",
+        "files.log",
+        "ssl.log",
+        "x509.log",
+        "smtp.log",
+        "tor_ssl.log",
+        "json/dns.log",
+        "json/http.log",
+    ]
+    .iter()
+    .map(|l| corpus.join(l))
+    .collect();
+    // The real intel file against real logs: whatever it finds must be what the reference finds.
+    assert_scan_equals_reference(&[corpus.join("intel_example.intel")], &logs, "2");
+    // Indicators taken from the logs themselves, so there are hits to compare.
+    let ind = temp_file(
+        "from-logs.txt",
+        b"guyspy.com\n54.245.228.191\n192.168.33.0/24\ngoogle.com\ntorproject.org\tmatch=exact\n",
+    );
+    let n = assert_scan_equals_reference(&[ind], &logs, "1");
+    assert!(n > 100, "only {n} hits");
+}
