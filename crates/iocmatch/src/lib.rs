@@ -52,6 +52,11 @@ pub use set::{IndicatorSet, LoadOptions, LoadReport, SetStats};
 pub use source::Format;
 pub use time::Timestamp;
 
+/// The README's Rust examples, compiled as doctests so they cannot go stale.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeExamples;
+
 #[cfg(test)]
 mod tests {
     use super::*;
