@@ -366,3 +366,122 @@ fn real_zeek_logs_match_the_reference() {
     let n = assert_scan_equals_reference(&[ind], &logs, "1");
     assert!(n > 100, "only {n} hits");
 }
+
+/// The README's first command: the bundled examples give exactly the planted hits, and none of
+/// the planted near-misses.
+#[test]
+fn bundled_examples_give_exactly_the_planted_hits() {
+    let out = run(
+        &[
+            "scan",
+            "-i",
+            "examples/indicators/intel.zeek",
+            "-i",
+            "examples/indicators/blocklist.txt",
+            "examples/logs/conn.log",
+            "examples/logs/dns.log",
+            "examples/logs/http.log",
+            "examples/logs/ssl.log",
+            "examples/logs/files.log",
+            "examples/logs/smtp.log",
+        ],
+        None,
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let recs = records(&out);
+    let planted: Value =
+        serde_json::from_slice(&std::fs::read(root().join("examples/planted.json")).unwrap())
+            .unwrap();
+    // Map each value as written in the indicator files to its canonical form.
+    let mut set = IndicatorSet::new();
+    let mut written = std::collections::HashMap::new();
+    for f in [
+        "examples/indicators/intel.zeek",
+        "examples/indicators/blocklist.txt",
+    ] {
+        set.load_path(root().join(f), &LoadOptions::default())
+            .unwrap();
+    }
+    for ind in set.indicators() {
+        for o in &ind.origins {
+            let text = std::fs::read_to_string(&*o.location.file).unwrap();
+            let line = text.lines().nth(o.location.line as usize - 1).unwrap();
+            written.insert(
+                line.split('\t').next().unwrap().to_string(),
+                ind.value.clone(),
+            );
+        }
+    }
+    let canonical = |v: &str| {
+        written
+            .get(v)
+            .cloned()
+            .unwrap_or_else(|| panic!("{v:?} is not in the indicator files"))
+    };
+    let mut want: Vec<(String, u64, String, String)> = planted["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| {
+            (
+                format!("examples/{}", h["file"].as_str().unwrap()),
+                h["line"].as_u64().unwrap(),
+                h["text"].as_str().unwrap().to_string(),
+                canonical(h["indicator"].as_str().unwrap()),
+            )
+        })
+        .collect();
+    let mut got: Vec<(String, u64, String, String)> = recs
+        .iter()
+        .map(|r| {
+            (
+                r["file"].as_str().unwrap().to_string(),
+                r["line"].as_u64().unwrap(),
+                r["matched"].as_str().unwrap().to_string(),
+                r["indicator"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    want.sort();
+    got.sort();
+    assert!(want.len() > 50);
+    assert_eq!(got, want);
+    // Near-misses: no match overlaps any occurrence of a miss's text on its line.
+    for miss in planted["misses"].as_array().unwrap() {
+        let file = format!("examples/{}", miss["file"].as_str().unwrap());
+        let line_no = miss["line"].as_u64().unwrap();
+        let text = miss["text"].as_str().unwrap();
+        let content = std::fs::read_to_string(root().join(&file)).unwrap();
+        let line = content.lines().nth(line_no as usize - 1).unwrap();
+        let spans: Vec<(u64, u64)> = line
+            .match_indices(text)
+            .map(|(i, t)| (i as u64, (i + t.len()) as u64))
+            .collect();
+        assert!(
+            !spans.is_empty(),
+            "{file}:{line_no}: {text:?} not on the line"
+        );
+        for r in recs
+            .iter()
+            .filter(|r| r["file"] == file.as_str() && r["line"] == line_no)
+        {
+            let (s, e) = (r["start"].as_u64().unwrap(), r["end"].as_u64().unwrap());
+            for &(ms, me) in &spans {
+                assert!(
+                    e <= ms || s >= me,
+                    "{file}:{line_no}: near-miss {text:?} reported as {r}"
+                );
+            }
+        }
+    }
+}
