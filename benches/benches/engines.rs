@@ -1,0 +1,97 @@
+//! Criterion benches: compile, each lookup family, and the free-text scan, at 10k and 100k
+//! indicators (and 1M with IOCMATCH_BENCH_1M=1; it takes minutes).
+
+use std::hint::black_box;
+use std::net::IpAddr;
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use iocmatch::{IndicatorSet, LoadOptions, Matcher};
+use iocmatch_bench::{generate, Rng, Spec};
+
+fn sizes() -> Vec<usize> {
+    let mut s = vec![10_000, 100_000];
+    if std::env::var_os("IOCMATCH_BENCH_1M").is_some() {
+        s.push(1_000_000);
+    }
+    s
+}
+
+fn corpus(n: usize) -> (IndicatorSet, Vec<u8>) {
+    let c = generate(&Spec {
+        indicators: n,
+        lines: 20_000,
+        ..Spec::default()
+    });
+    let mut set = IndicatorSet::new();
+    set.load("bench", c.indicators.as_bytes(), &LoadOptions::default())
+        .unwrap();
+    (set, c.tsv)
+}
+
+fn bench(c: &mut Criterion) {
+    for n in sizes() {
+        let (set, tsv) = corpus(n);
+        let m: Matcher = set.compile().unwrap();
+
+        let mut g = c.benchmark_group("compile");
+        g.sample_size(10);
+        g.bench_with_input(BenchmarkId::from_parameter(n), &set, |b, set| {
+            b.iter(|| set.compile().unwrap())
+        });
+        g.finish();
+
+        let mut g = c.benchmark_group("scan-zeek-tsv");
+        g.throughput(Throughput::Bytes(tsv.len() as u64));
+        g.bench_with_input(BenchmarkId::from_parameter(n), &tsv, |b, tsv| {
+            let mut out = Vec::new();
+            b.iter(|| {
+                out.clear();
+                for line in tsv.split(|&x| x == b'\n') {
+                    m.scan_into(line, &mut out);
+                }
+                black_box(out.len())
+            })
+        });
+        g.finish();
+
+        let mut r = Rng::new(7);
+        let ips: Vec<IpAddr> = (0..10_000)
+            .map(|_| IpAddr::from((r.next_u64() as u32).to_be_bytes()))
+            .collect();
+        let hosts: Vec<String> = set
+            .indicators()
+            .iter()
+            .filter(|i| i.kind == iocmatch::Kind::Domain)
+            .take(5_000)
+            .map(|i| format!("www.{}", i.value))
+            .chain((0..5_000).map(|_| format!("cdn.{}.com", r.word(3))))
+            .collect();
+        let hashes: Vec<String> = (0..10_000).map(|_| r.hex(64)).collect();
+
+        let mut g = c.benchmark_group("lookup");
+        g.throughput(Throughput::Elements(10_000));
+        g.bench_function(BenchmarkId::new("ip", n), |b| {
+            b.iter(|| ips.iter().map(|a| m.ip(*a).len()).sum::<usize>())
+        });
+        g.bench_function(BenchmarkId::new("domain", n), |b| {
+            b.iter(|| {
+                hosts
+                    .iter()
+                    .map(|h| m.domain(h).map_or(0, |v| v.len()))
+                    .sum::<usize>()
+            })
+        });
+        g.bench_function(BenchmarkId::new("hash", n), |b| {
+            b.iter(|| {
+                hashes
+                    .iter()
+                    .map(|h| m.hash(h).map_or(0, |v| v.len()))
+                    .sum::<usize>()
+            })
+        });
+        g.finish();
+    }
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
