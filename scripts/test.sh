@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every check and test of the project: formatting, lints, the Rust test suites (unit, the
-# shared TOML case suite, differential proptests, CLI end-to-end tests) and the doc examples.
+# shared TOML case suite, differential proptests, CLI end-to-end tests, generator checks) and the
+# doc examples. Ends with one summary line of passed and failed tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,4 +10,11 @@ cargo fmt --all -- --check
 echo "== cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "== cargo test"
-cargo test --workspace --locked
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+status=0
+cargo test --workspace --locked 2>&1 | tee "$log" || status=$?
+passed=$(grep -E '^test result:' "$log" | awk '{s += $4} END {print s + 0}')
+failed=$(grep -E '^test result:' "$log" | awk '{s += $6} END {print s + 0}')
+echo "summary: ${passed} passed, ${failed} failed"
+exit "$status"
