@@ -40,19 +40,19 @@ fn bench(c: &mut Criterion) {
         });
         g.finish();
 
-        let mut g = c.benchmark_group("scan-zeek-tsv");
-        g.throughput(Throughput::Bytes(tsv.len() as u64));
-        g.bench_with_input(BenchmarkId::from_parameter(n), &tsv, |b, tsv| {
-            let mut out = Vec::new();
-            b.iter(|| {
-                out.clear();
-                for line in tsv.split(|&x| x == b'\n') {
-                    m.scan_into(line, &mut out);
-                }
-                black_box(out.len())
-            })
-        });
-        g.finish();
+        // The CLI's path: scan_lines over a buffer, on a pool of one and of two threads.
+        for threads in [1, 2] {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            let mut g = c.benchmark_group(format!("scan-zeek-tsv-{threads}t"));
+            g.throughput(Throughput::Bytes(tsv.len() as u64));
+            g.bench_with_input(BenchmarkId::from_parameter(n), &tsv, |b, tsv| {
+                b.iter(|| pool.install(|| black_box(m.scan_lines(tsv).len())))
+            });
+            g.finish();
+        }
 
         let mut r = Rng::new(7);
         let ips: Vec<IpAddr> = (0..10_000)

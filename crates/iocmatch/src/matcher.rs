@@ -5,9 +5,12 @@ use std::sync::Arc;
 
 use ipnetwork::IpNetwork;
 
+use crate::engine::digest::DigestSet;
+use crate::engine::domain::DomainSet;
 use crate::engine::ip::IpTable;
 use crate::engine::regex::RegexEngine;
 use crate::engine::strings::{StringEngine, StringsBuilder};
+use crate::engine::url::UrlSet;
 use crate::engine::values::ValueMap;
 use crate::engine::{Hit, How};
 use crate::error::Error;
@@ -59,10 +62,10 @@ impl Default for CompileOptions {
 pub(crate) struct Inner {
     pub(crate) indicators: Vec<Indicator>,
     pub(crate) ips: IpTable,
-    pub(crate) domains: ValueMap,
-    pub(crate) urls: ValueMap,
+    pub(crate) domains: DomainSet,
+    pub(crate) urls: UrlSet,
     pub(crate) emails: ValueMap,
-    pub(crate) digests: ValueMap,
+    pub(crate) digests: DigestSet,
     /// Whole-word strings by exact value, and `nocase` ones by lower-cased value.
     pub(crate) words: ValueMap,
     pub(crate) strings: StringEngine,
@@ -86,10 +89,10 @@ impl Matcher {
         opts: &CompileOptions,
     ) -> Result<Matcher, Error> {
         let mut ips = IpTable::default();
-        let mut domains = ValueMap::default();
-        let mut urls = ValueMap::default();
+        let mut domains = Vec::new();
+        let mut urls = Vec::new();
         let mut emails = ValueMap::default();
-        let mut digests = ValueMap::default();
+        let mut digests = Vec::new();
         let mut words = ValueMap::default();
         let mut strings = StringsBuilder::default();
         let mut regexes = Vec::new();
@@ -112,10 +115,10 @@ impl Matcher {
                     };
                     ips.insert(net, id);
                 }
-                Kind::Domain => domains.insert(&ind.value, id, ind.mode),
-                Kind::Url => urls.insert(&ind.value, id, ind.mode),
+                Kind::Domain => domains.push((ind.value.as_str(), id, ind.mode)),
+                Kind::Url => urls.push((ind.value.as_str(), id, ind.mode)),
                 Kind::Email => emails.insert(&ind.value, id, ind.mode),
-                k if k.is_hex_digest() => digests.insert(&ind.value, id, ind.mode),
+                k if k.is_hex_digest() => digests.push((ind.value.as_str(), id)),
                 k if k.is_word_string() => {
                     words.insert(&ind.value, id, ind.mode);
                     strings.add(ind.value.as_bytes(), id, true, ind.mode == Mode::NoCase);
@@ -127,6 +130,9 @@ impl Matcher {
                 k => return Err(bad(format!("kind {k} has no engine"))),
             }
         }
+        let domains = DomainSet::build(&domains);
+        let urls = UrlSet::build(&urls);
+        let digests = DigestSet::build(&digests);
         let strings = strings.build().map_err(Error::Build)?;
         let regexes = RegexEngine::build(&regexes, opts.regex_size_limit).map_err(Error::Build)?;
         Ok(Matcher {
@@ -176,19 +182,34 @@ impl Matcher {
     /// networks from the longest prefix. IPv4-mapped IPv6 addresses are looked up as IPv4.
     pub fn ip(&self, addr: IpAddr) -> Vec<Hit> {
         let mut out = Vec::new();
-        self.inner
-            .ips
-            .lookup(normalize::fold_mapped(addr), &mut out);
+        self.ip_into(addr, &mut out);
         out
+    }
+
+    /// [`Matcher::ip`] appending to a caller's vector.
+    pub fn ip_into(&self, addr: IpAddr, out: &mut Vec<Hit>) {
+        self.inner.ips.lookup(normalize::fold_mapped(addr), out);
     }
 
     /// Domain indicators hit by a host name: indicators equal to it, then (for indicators in
     /// `subdomains` mode) its parent domains from the longest.
     pub fn domain(&self, host: &str) -> Result<Vec<Hit>, Error> {
-        let d = normalize::domain(host).map_err(Error::InvalidValue)?;
         let mut out = Vec::new();
-        self.inner.probe_domain(&d, &mut out);
+        self.domain_into(host, &mut out)?;
         Ok(out)
+    }
+
+    /// [`Matcher::domain`] appending to a caller's vector; ASCII names need no allocation.
+    pub fn domain_into(&self, host: &str, out: &mut Vec<Hit>) -> Result<(), Error> {
+        let b = host.as_bytes();
+        let b = b.strip_suffix(b".").unwrap_or(b);
+        if b.is_ascii() && crate::engine::domain::valid_ascii_domain(b) {
+            self.inner.domains.probe_token(b, out);
+            return Ok(());
+        }
+        let d = normalize::domain(host).map_err(Error::InvalidValue)?;
+        self.inner.probe_domain(&d, out);
+        Ok(())
     }
 
     /// URL indicators hit by a URL (with or without a scheme), then the domain or address
@@ -214,10 +235,19 @@ impl Matcher {
 
     /// Hash (and JA3) indicators equal to a hex digest.
     pub fn hash(&self, hex: &str) -> Result<Vec<Hit>, Error> {
-        let (_, h) = normalize::hash(hex.trim()).map_err(Error::InvalidValue)?;
         let mut out = Vec::new();
-        push_all(self.inner.digests.get(&h), How::Exact, &mut out);
+        self.hash_into(hex, &mut out)?;
         Ok(out)
+    }
+
+    /// [`Matcher::hash`] appending to a caller's vector, without allocating.
+    pub fn hash_into(&self, hex: &str, out: &mut Vec<Hit>) -> Result<(), Error> {
+        let h = hex.trim();
+        if !h.bytes().all(|b| b.is_ascii_hexdigit()) || Kind::hash_for_len(h.len()).is_none() {
+            normalize::hash(h).map_err(Error::InvalidValue)?;
+        }
+        self.inner.digests.probe(h.as_bytes(), out);
+        Ok(())
     }
 
     /// Whole-value lookups of the string kinds (`filename`, `user-agent`, `username`): indicators
@@ -283,55 +313,12 @@ fn push_all(found: &[(IndicatorId, Mode)], how: How, out: &mut Vec<Hit>) {
 impl Inner {
     /// Probes a canonical domain: equal indicators, then parents for `subdomains` indicators.
     pub(crate) fn probe_domain(&self, d: &str, out: &mut Vec<Hit>) {
-        if self.domains.is_empty() {
-            return;
-        }
-        push_all(self.domains.get(d), How::Exact, out);
-        for (i, b) in d.bytes().enumerate() {
-            if b == b'.' {
-                for &(id, mode) in self.domains.get(&d[i + 1..]) {
-                    if mode == Mode::Subdomains {
-                        out.push(Hit {
-                            indicator: id,
-                            how: How::Subdomain,
-                        });
-                    }
-                }
-            }
-        }
+        self.domains.probe_token(d.as_bytes(), out);
     }
 
-    /// Probes a canonical URL key: equal indicators, then `prefix` indicators ending at a path
-    /// boundary (before a `/` or `?`, or with a trailing `/`), longest first.
+    /// Probes a canonical URL key: equal indicators, then `prefix` indicators, longest first.
     pub(crate) fn probe_url(&self, key: &str, out: &mut Vec<Hit>) {
-        if self.urls.is_empty() {
-            return;
-        }
-        push_all(self.urls.get(key), How::Exact, out);
-        let Some(path_at) = key.find('/') else { return };
-        let mut prefix_hits = |p: &str| {
-            for &(id, mode) in self.urls.get(p) {
-                if mode == Mode::Prefix {
-                    out.push(Hit {
-                        indicator: id,
-                        how: How::Prefix,
-                    });
-                }
-            }
-        };
-        // Longest prefix first, like the other lookups: most specific first.
-        for (i, b) in key.bytes().enumerate().skip(path_at).rev() {
-            match b {
-                b'/' => {
-                    if i + 1 < key.len() {
-                        prefix_hits(&key[..i + 1]);
-                    }
-                    prefix_hits(&key[..i]);
-                }
-                b'?' => prefix_hits(&key[..i]),
-                _ => {}
-            }
-        }
+        self.urls.probe(key, out);
     }
 
     /// Probes the host of a canonical URL key as a domain or address.

@@ -17,7 +17,7 @@ use crate::indicator::IndicatorId;
 struct Family<T> {
     /// (prefix length, masked address -> indicator), longest prefix first. The full-length
     /// prefix holds the plain addresses.
-    by_prefix: Vec<(u8, HashMap<T, IndicatorId>)>,
+    by_prefix: Vec<(u8, HashMap<T, IndicatorId, foldhash::fast::RandomState>)>,
 }
 
 impl<T: Copy + Eq + std::hash::Hash> Family<T> {
@@ -25,7 +25,7 @@ impl<T: Copy + Eq + std::hash::Hash> Family<T> {
         let pos = match self.by_prefix.binary_search_by(|(p, _)| prefix.cmp(p)) {
             Ok(pos) => pos,
             Err(pos) => {
-                self.by_prefix.insert(pos, (prefix, HashMap::new()));
+                self.by_prefix.insert(pos, (prefix, HashMap::default()));
                 pos
             }
         };
@@ -53,6 +53,9 @@ impl<T: Copy + Eq + std::hash::Hash> Family<T> {
 pub struct IpTable {
     v4: Family<u32>,
     v6: Family<u128>,
+    /// One bit per IPv4 /24: set when some indicator covers part of it. Most addresses in logs
+    /// hit no indicator, and this answers that with one memory access (2 MiB when used).
+    v4_blocks: Vec<u64>,
 }
 
 fn mask_v4(addr: u32, prefix: u8) -> u32 {
@@ -75,12 +78,33 @@ impl IpTable {
     /// Adds an address or network indicator (already canonical: IPv4-mapped folded, host bits clear).
     pub fn insert(&mut self, net: IpNetwork, id: IndicatorId) {
         match net {
-            IpNetwork::V4(n) => self
-                .v4
-                .insert(n.prefix(), mask_v4(n.ip().into(), n.prefix()), id),
+            IpNetwork::V4(n) => {
+                let masked = mask_v4(n.ip().into(), n.prefix());
+                self.mark_blocks(masked, n.prefix());
+                self.v4.insert(n.prefix(), masked, id)
+            }
             IpNetwork::V6(n) => self
                 .v6
                 .insert(n.prefix(), mask_v6(n.ip().into(), n.prefix()), id),
+        }
+    }
+
+    fn mark_blocks(&mut self, masked: u32, prefix: u8) {
+        if self.v4_blocks.is_empty() {
+            self.v4_blocks = vec![0; (1 << 24) / 64];
+        }
+        let first = (masked >> 8) as usize;
+        let count = if prefix >= 24 {
+            1
+        } else {
+            1usize << (24 - prefix)
+        };
+        if count >= 64 {
+            self.v4_blocks[first / 64..(first + count) / 64].fill(u64::MAX);
+        } else {
+            for b in first..first + count {
+                self.v4_blocks[b / 64] |= 1 << (b % 64);
+            }
         }
     }
 
@@ -90,7 +114,14 @@ impl IpTable {
         match addr {
             IpAddr::V4(a) => {
                 let a = u32::from(a);
-                self.v4.lookup(32, |p| mask_v4(a, p), out)
+                let block = (a >> 8) as usize;
+                if self
+                    .v4_blocks
+                    .get(block / 64)
+                    .is_some_and(|w| w >> (block % 64) & 1 != 0)
+                {
+                    self.v4.lookup(32, |p| mask_v4(a, p), out)
+                }
             }
             IpAddr::V6(a) => {
                 let a = u128::from(a);

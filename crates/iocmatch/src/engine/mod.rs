@@ -1,9 +1,13 @@
 //! The matching engines, one per family of kinds. Each is built once from the indicators of its
 //! kinds and is immutable afterwards; `Matcher` holds one of each.
 
+pub mod digest;
+pub mod domain;
+pub(crate) mod hashing;
 pub mod ip;
 pub mod regex;
 pub mod strings;
+pub mod url;
 pub mod values;
 
 use crate::indicator::IndicatorId;

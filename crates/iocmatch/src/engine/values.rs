@@ -9,7 +9,7 @@ use crate::indicator::{IndicatorId, Mode};
 /// their kinds or modes differ (an MD5 and a JA3; an exact and a subdomain domain).
 #[derive(Debug, Default)]
 pub struct ValueMap {
-    map: HashMap<Box<str>, Vec<(IndicatorId, Mode)>>,
+    map: HashMap<Box<str>, Vec<(IndicatorId, Mode)>, foldhash::fast::RandomState>,
 }
 
 impl ValueMap {

@@ -1,122 +1,67 @@
-//! The free-text scan: one pass per token family over the bytes, each token canonicalised and
-//! looked up in its engine, then the string and regex engines over the whole text.
+//! The free-text scan: one pass over the bytes classifies them and cuts host runs, each run
+//! looked up by what it can be (IPv4 address, domain, hex digest, start of a URL); then passes
+//! over `:` (IPv6, URL schemes) and `@` (e-mail) with memchr; then the string and regex engines.
+//! Engines without indicators are skipped, and filters dismiss most tokens before any map.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use memchr::memchr_iter;
 
 use super::boundary::{is_host_byte, is_local_byte, is_scheme_byte, is_v6_byte, url_end};
+use crate::engine::url::written_host;
 use crate::engine::{Hit, How};
 use crate::matcher::{Inner, Match};
 use crate::normalize;
 
+const LETTER: u8 = 1;
+const DIGIT: u8 = 2;
+const DOT: u8 = 4;
+const DASH: u8 = 8; // `-` or `_`
+const HIGH: u8 = 16; // non-ASCII
+const HEX: u8 = 32; // a-f, A-F and digits
+
+/// Byte classes; zero for bytes that end a host run.
+const CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        t[i] = if b.is_ascii_digit() {
+            DIGIT | HEX
+        } else if b.is_ascii_hexdigit() {
+            LETTER | HEX
+        } else if b.is_ascii_alphabetic() {
+            LETTER
+        } else if b == b'.' {
+            DOT
+        } else if b == b'-' || b == b'_' {
+            DASH
+        } else if b >= 0x80 {
+            HIGH
+        } else {
+            0
+        };
+        i += 1;
+    }
+    t
+};
+
 /// Scans `text`, appending matches sorted by (start, end, indicator) without repeats.
 pub(crate) fn scan(inner: &Inner, text: &[u8], out: &mut Vec<Match>) {
     let first = out.len();
-    let mut hits = Vec::new();
-    let mut buf = String::new();
-    let emit = |out: &mut Vec<Match>, start: usize, end: usize, hits: &mut Vec<Hit>| {
-        out.extend(hits.drain(..).map(|h| Match {
-            start,
-            end,
-            indicator: h.indicator,
-            how: h.how,
-        }));
-    };
-    let want_hosts =
-        !inner.domains.is_empty() || !inner.ips.is_empty() || !inner.digests.is_empty();
+    let mut hits: Vec<Hit> = Vec::new();
+    let want_ips = !inner.ips.is_empty();
+    let want_domains = !inner.domains.is_empty();
+    let want_digests = !inner.digests.is_empty();
     let want_urls = !inner.urls.is_empty();
-    if want_hosts || want_urls {
-        host_runs(text, |s, e| {
-            if !inner.digests.is_empty() {
-                digest_tokens(inner, text, s, e, &mut buf, |a, b, id| {
-                    out.push(Match {
-                        start: a,
-                        end: b,
-                        indicator: id,
-                        how: How::Exact,
-                    })
-                });
-            }
-            let mut t = e;
-            while t > s && text[t - 1] == b'.' {
-                t -= 1;
-            }
-            if t > s {
-                if let Some(v4) = parse_v4(&text[s..t]) {
-                    inner.ips.lookup(IpAddr::V4(v4), &mut hits);
-                    emit(out, s, t, &mut hits);
-                } else if !inner.domains.is_empty()
-                    && text.get(e) != Some(&b'@')
-                    && normalize::domain_into(&text[s..t], &mut buf).is_ok()
-                {
-                    inner.probe_domain(&buf, &mut hits);
-                    emit(out, s, t, &mut hits);
-                }
-            }
-            if want_urls && starts_schemeless_url(text, s, e) {
-                let end = url_end(text, s);
-                if let Ok(key) = normalize::url(&text[s..end]) {
-                    inner.probe_url(&key, &mut hits);
-                    emit(out, s, end, &mut hits);
-                }
-            }
-        });
+    if want_ips || want_domains || want_digests || want_urls {
+        host_pass(inner, text, out, &mut hits);
     }
-    let want_v6 = !inner.ips.is_empty();
-    if want_v6 || want_urls {
-        let mut v6_done = 0;
-        for p in memchr_iter(b':', text) {
-            if want_urls && text[p..].starts_with(b"://") {
-                let mut s = p;
-                while s > 0 && is_scheme_byte(text[s - 1]) {
-                    s -= 1;
-                }
-                if s < p && text[s].is_ascii_alphabetic() {
-                    let end = url_end(text, s);
-                    if let Ok(key) = normalize::url(&text[s..end]) {
-                        inner.probe_url(&key, &mut hits);
-                        emit(out, s, end, &mut hits);
-                    }
-                }
-            }
-            if want_v6 && p >= v6_done {
-                let (s, e) = expand(text, p, is_v6_byte);
-                v6_done = e;
-                if let Some((t, addr)) = v6_token(text, s, e) {
-                    inner.ips.lookup(addr, &mut hits);
-                    emit(out, s, t, &mut hits);
-                }
-            }
-        }
+    if want_ips || want_urls {
+        colon_pass(inner, text, out, &mut hits);
     }
     if !inner.emails.is_empty() {
-        for p in memchr_iter(b'@', text) {
-            let mut s = p;
-            while s > 0 && is_local_byte(text[s - 1]) {
-                s -= 1;
-            }
-            let mut e = p + 1;
-            while e < text.len() && is_host_byte(text[e]) {
-                e += 1;
-            }
-            while e > p + 1 && text[e - 1] == b'.' {
-                e -= 1;
-            }
-            if s == p || e == p + 1 {
-                continue;
-            }
-            if let Ok(addr) = std::str::from_utf8(&text[s..e]).map(normalize::email) {
-                for &(id, _) in inner.emails.get(&addr.unwrap_or_default()) {
-                    out.push(Match {
-                        start: s,
-                        end: e,
-                        indicator: id,
-                        how: How::Exact,
-                    });
-                }
-            }
-        }
+        email_pass(inner, text, out);
     }
     inner.strings.scan(text, |s, e, id, how| {
         out.push(Match {
@@ -134,26 +79,110 @@ pub(crate) fn scan(inner: &Inner, text: &[u8], out: &mut Vec<Match>) {
             how,
         })
     });
-    let mut mine = out.split_off(first);
-    mine.sort_unstable();
-    mine.dedup();
-    out.extend(mine);
+    if out.len() - first > 1 {
+        out[first..].sort_unstable();
+        let mut w = first + 1;
+        for r in first + 1..out.len() {
+            if out[r] != out[w - 1] {
+                out[w] = out[r];
+                w += 1;
+            }
+        }
+        out.truncate(w);
+    }
 }
 
-/// Calls `f(start, end)` for every maximal run of host bytes.
-fn host_runs(text: &[u8], mut f: impl FnMut(usize, usize)) {
-    let mut i = 0;
+#[inline]
+fn emit(out: &mut Vec<Match>, start: usize, end: usize, hits: &mut Vec<Hit>) {
+    out.extend(hits.drain(..).map(|h| Match {
+        start,
+        end,
+        indicator: h.indicator,
+        how: h.how,
+    }));
+}
+
+/// Host runs: maximal runs of letters, digits, `.`, `-`, `_` and non-ASCII bytes.
+fn host_pass(inner: &Inner, text: &[u8], out: &mut Vec<Match>, hits: &mut Vec<Hit>) {
     let n = text.len();
+    let mut i = 0;
     while i < n {
-        if !is_host_byte(text[i]) {
+        if CLASS[text[i] as usize] == 0 {
             i += 1;
             continue;
         }
         let s = i;
-        while i < n && is_host_byte(text[i]) {
+        let mut seen = 0u8;
+        while i < n {
+            let c = CLASS[text[i] as usize];
+            if c == 0 {
+                break;
+            }
+            seen |= c;
             i += 1;
         }
-        f(s, i);
+        host_run(inner, text, s, i, seen, out, hits);
+    }
+}
+
+#[inline]
+fn host_run(
+    inner: &Inner,
+    text: &[u8],
+    s: usize,
+    e: usize,
+    seen: u8,
+    out: &mut Vec<Match>,
+    hits: &mut Vec<Hit>,
+) {
+    if e - s >= 32 && !inner.digests.is_empty() {
+        digest_tokens(inner, text, s, e, out, hits);
+    }
+    let mut t = e;
+    while t > s && text[t - 1] == b'.' {
+        t -= 1;
+    }
+    if t == s {
+        return;
+    }
+    let tok = &text[s..t];
+    let has_dot = seen & DOT != 0;
+    if seen & (LETTER | DASH | HIGH) == 0 {
+        // Digits and dots only: an IPv4 address, or nothing (numbers are not domains).
+        if has_dot && tok.len() <= 15 {
+            if let Some(a) = parse_v4(tok) {
+                inner.ips.lookup(IpAddr::V4(a), hits);
+                emit(out, s, t, hits);
+            }
+        }
+    } else if !inner.domains.is_empty()
+        && (has_dot || inner.domains.has_single_label())
+        && text.get(e) != Some(&b'@')
+    {
+        if seen & HIGH == 0 {
+            inner.domains.probe_token(tok, hits);
+        } else {
+            let mut buf = String::new();
+            if normalize::domain_into(tok, &mut buf).is_ok() {
+                inner.domains.probe_token(buf.as_bytes(), hits);
+            }
+        }
+        emit(out, s, t, hits);
+    }
+    if has_dot && !inner.urls.is_empty() && starts_schemeless_url(text, s, e) {
+        url_token(inner, text, s, out, hits);
+    }
+}
+
+/// Looks up the URL token starting at `s`, if its host may carry a URL indicator.
+fn url_token(inner: &Inner, text: &[u8], s: usize, out: &mut Vec<Match>, hits: &mut Vec<Hit>) {
+    let end = url_end(text, s);
+    if !inner.urls.may_match_host(written_host(&text[s..end])) {
+        return;
+    }
+    if let Ok(key) = normalize::url(&text[s..end]) {
+        inner.urls.probe(&key, hits);
+        emit(out, s, end, hits);
     }
 }
 
@@ -164,36 +193,115 @@ fn digest_tokens(
     text: &[u8],
     s: usize,
     e: usize,
-    buf: &mut String,
-    mut found: impl FnMut(usize, usize, crate::IndicatorId),
+    out: &mut Vec<Match>,
+    hits: &mut Vec<Hit>,
 ) {
     let mut i = s;
     while i < e {
-        if !text[i].is_ascii_alphanumeric() {
+        if CLASS[text[i] as usize] & (LETTER | DIGIT) == 0 {
             i += 1;
             continue;
         }
         let a = i;
         let mut all_hex = true;
-        while i < e && text[i].is_ascii_alphanumeric() {
-            all_hex &= text[i].is_ascii_hexdigit();
+        while i < e && CLASS[text[i] as usize] & (LETTER | DIGIT) != 0 {
+            all_hex &= CLASS[text[i] as usize] & HEX != 0;
             i += 1;
         }
         if all_hex && crate::Kind::hash_for_len(i - a).is_some() {
-            buf.clear();
-            buf.extend(text[a..i].iter().map(|b| b.to_ascii_lowercase() as char));
-            for &(id, _) in inner.digests.get(buf) {
-                found(a, i, id);
+            inner.digests.probe(&text[a..i], hits);
+            emit(out, a, i, hits);
+        }
+    }
+}
+
+/// Parses a dotted quad exactly as `Ipv4Addr::from_str` does (no leading zeros, octets to 255).
+fn parse_v4(b: &[u8]) -> Option<Ipv4Addr> {
+    let mut octets = [0u8; 4];
+    let mut k = 0;
+    let mut v: u32 = 0;
+    let mut digits = 0;
+    for &c in b {
+        if c == b'.' {
+            if digits == 0 || k == 3 {
+                return None;
+            }
+            octets[k] = v as u8;
+            k += 1;
+            v = 0;
+            digits = 0;
+        } else {
+            if digits > 0 && v == 0 {
+                return None; // leading zero
+            }
+            v = v * 10 + (c - b'0') as u32;
+            digits += 1;
+            if v > 255 {
+                return None;
+            }
+        }
+    }
+    if digits == 0 || k != 3 {
+        return None;
+    }
+    octets[3] = v as u8;
+    Some(Ipv4Addr::from(octets))
+}
+
+/// `:` positions: URL schemes (`://`) and IPv6 runs.
+fn colon_pass(inner: &Inner, text: &[u8], out: &mut Vec<Match>, hits: &mut Vec<Hit>) {
+    let want_urls = !inner.urls.is_empty();
+    let want_v6 = !inner.ips.is_empty();
+    let mut v6_done = 0;
+    for p in memchr_iter(b':', text) {
+        if want_urls && text[p..].starts_with(b"://") {
+            let mut s = p;
+            while s > 0 && is_scheme_byte(text[s - 1]) {
+                s -= 1;
+            }
+            if s < p && text[s].is_ascii_alphabetic() {
+                url_token(inner, text, s, out, hits);
+            }
+        }
+        if want_v6 && p >= v6_done {
+            let (s, e) = expand(text, p, is_v6_byte);
+            v6_done = e;
+            if let Some((t, addr)) = v6_token(text, s, e) {
+                inner.ips.lookup(addr, hits);
+                emit(out, s, t, hits);
             }
         }
     }
 }
 
-fn parse_v4(b: &[u8]) -> Option<Ipv4Addr> {
-    if b.len() > 15 || !b.iter().all(|c| c.is_ascii_digit() || *c == b'.') {
-        return None;
+/// `@` positions: e-mail addresses.
+fn email_pass(inner: &Inner, text: &[u8], out: &mut Vec<Match>) {
+    for p in memchr_iter(b'@', text) {
+        let mut s = p;
+        while s > 0 && is_local_byte(text[s - 1]) {
+            s -= 1;
+        }
+        let mut e = p + 1;
+        while e < text.len() && is_host_byte(text[e]) {
+            e += 1;
+        }
+        while e > p + 1 && text[e - 1] == b'.' {
+            e -= 1;
+        }
+        if s == p || e == p + 1 {
+            continue;
+        }
+        if let Ok(Ok(addr)) = std::str::from_utf8(&text[s..e]).map(normalize::email) {
+            for &(id, _) in inner.emails.get(&addr) {
+                out.push(Match {
+                    start: s,
+                    end: e,
+                    indicator: id,
+                    how: How::Exact,
+                });
+            }
+        }
     }
-    std::str::from_utf8(b).ok()?.parse().ok()
 }
 
 /// The maximal run of `class` bytes around position `p`.
@@ -239,9 +347,6 @@ fn starts_schemeless_url(text: &[u8], s: usize, e: usize) -> bool {
     if s > 0 && matches!(text[s - 1], b'/' | b':' | b'@') {
         return false;
     }
-    if !text[s..e].contains(&b'.') {
-        return false;
-    }
     match text.get(e) {
         Some(b'/') => true,
         Some(b':') => {
@@ -252,5 +357,32 @@ fn starts_schemeless_url(text: &[u8], s: usize, e: usize) -> bool {
             digits > 0 && text.get(e + 1 + digits) == Some(&b'/')
         }
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn v4_parser_agrees_with_std() {
+        for s in [
+            "1.2.3.4",
+            "0.0.0.0",
+            "255.255.255.255",
+            "256.1.1.1",
+            "01.2.3.4",
+            "1.2.3",
+            "1.2.3.4.5",
+            "1..2.3",
+            ".1.2.3",
+            "1.2.3.",
+            "000.1.1.1",
+            "10.0.0.10",
+            "1.2.3.04",
+            "99999.1.1.1",
+        ] {
+            assert_eq!(parse_v4(s.as_bytes()), s.parse::<Ipv4Addr>().ok(), "{s}");
+        }
     }
 }

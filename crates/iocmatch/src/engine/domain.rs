@@ -1,0 +1,174 @@
+//! The domain set: canonical names stored under their right-to-left hash, so that one pass from
+//! the end of a host token gives the hash of the token and of each parent domain; a filter in
+//! front rejects almost every token and parent without touching the map.
+
+use super::hashing::{finish, hash_rev, random_seed, step, Filter, HashKeyed, LOWER};
+use super::{Hit, How};
+use crate::indicator::{IndicatorId, Mode};
+
+#[derive(Debug)]
+struct Entry {
+    name: Box<str>,
+    id: IndicatorId,
+    mode: Mode,
+}
+
+/// Domain indicators, exact or with subdomains.
+#[derive(Debug, Default)]
+pub struct DomainSet {
+    seed: u64,
+    filter: Filter,
+    map: HashKeyed<Vec<Entry>>,
+    /// Whether any indicator is a single label (then tokens without a dot are probed too).
+    single_label: bool,
+}
+
+/// Valid domains have at most 127 labels (253 bytes).
+const MAX_LABELS: usize = 128;
+
+impl DomainSet {
+    /// Builds the set from canonical names.
+    pub fn build(items: &[(&str, IndicatorId, Mode)]) -> DomainSet {
+        let seed = random_seed();
+        let mut filter = Filter::with_capacity(items.len());
+        let mut map: HashKeyed<Vec<Entry>> = HashKeyed::default();
+        let mut single_label = false;
+        for &(name, id, mode) in items {
+            let h = hash_rev(seed, name.as_bytes());
+            filter.insert(h);
+            map.entry(h).or_default().push(Entry {
+                name: name.into(),
+                id,
+                mode,
+            });
+            single_label |= !name.contains('.');
+        }
+        DomainSet {
+            seed,
+            filter,
+            map,
+            single_label,
+        }
+    }
+
+    /// Whether there are no domain indicators.
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+
+    /// Whether a token with no dot can hit anything.
+    pub fn has_single_label(&self) -> bool {
+        self.single_label
+    }
+
+    /// Probes a host token of ASCII host bytes (any case, trailing dots already dropped):
+    /// indicators equal to it first, then parents from the longest. A token that is not a valid
+    /// domain hits nothing.
+    pub fn probe_token(&self, tok: &[u8], out: &mut Vec<Hit>) {
+        if tok.is_empty() || tok.len() > 253 || self.map.is_empty() {
+            return;
+        }
+        // Right to left: the state at each dot is the hash of the parent after it. Hits come
+        // out shortest parent first and are reversed at the end: equal name first, then
+        // parents from the longest.
+        let first = out.len();
+        let mut labels = 0;
+        let mut h = self.seed;
+        for i in (0..tok.len()).rev() {
+            let b = tok[i];
+            if b == b'.' {
+                labels += 1;
+                if labels == MAX_LABELS {
+                    out.truncate(first);
+                    return;
+                }
+                self.check(tok, i + 1, finish(h), out);
+            }
+            h = step(h, LOWER[b as usize]);
+        }
+        self.check(tok, 0, finish(h), out);
+        if out.len() > first {
+            if valid_ascii_domain(tok) {
+                out[first..].reverse();
+            } else {
+                out.truncate(first);
+            }
+        }
+    }
+
+    #[inline]
+    fn check(&self, tok: &[u8], at: usize, h: u64, out: &mut Vec<Hit>) {
+        if !self.filter.may_contain(h) {
+            return;
+        }
+        let Some(entries) = self.map.get(&h) else {
+            return;
+        };
+        let name = &tok[at..];
+        // Reversed, so that after the caller's final reversal they are in insertion order.
+        for e in entries.iter().rev() {
+            if e.name.len() == name.len() && e.name.as_bytes().eq_ignore_ascii_case(name) {
+                if at == 0 {
+                    out.push(Hit {
+                        indicator: e.id,
+                        how: How::Exact,
+                    });
+                } else if e.mode == Mode::Subdomains {
+                    out.push(Hit {
+                        indicator: e.id,
+                        how: How::Subdomain,
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// `normalize::domain`'s rules for an ASCII host token: labels of 1 to 63 bytes, the last not
+/// all digits. (Host tokens hold only letters, digits, `.`, `-` and `_`.)
+pub(crate) fn valid_ascii_domain(tok: &[u8]) -> bool {
+    let mut label_len = 0;
+    let mut last_all_digits = true;
+    for &b in tok {
+        if b == b'.' {
+            if label_len == 0 {
+                return false;
+            }
+            label_len = 0;
+            last_all_digits = true;
+        } else {
+            if !(b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+                return false;
+            }
+            label_len += 1;
+            if label_len > 63 {
+                return false;
+            }
+            last_all_digits &= b.is_ascii_digit();
+        }
+    }
+    label_len > 0 && !last_all_digits
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn validity_agrees_with_normalize() {
+        for t in [
+            "a.b",
+            "a..b",
+            ".a",
+            "a",
+            "1.2",
+            "x.1a",
+            "a-.b_",
+            &"a".repeat(64),
+            "A.COM",
+        ] {
+            let expected = crate::normalize::domain(t).is_ok();
+            assert_eq!(valid_ascii_domain(t.as_bytes()), expected, "{t}");
+        }
+    }
+}
