@@ -242,11 +242,11 @@ impl Matcher {
 
     /// [`Matcher::hash`] appending to a caller's vector, without allocating.
     pub fn hash_into(&self, hex: &str, out: &mut Vec<Hit>) -> Result<(), Error> {
-        let h = hex.trim();
-        if !h.bytes().all(|b| b.is_ascii_hexdigit()) || Kind::hash_for_len(h.len()).is_none() {
-            normalize::hash(h).map_err(Error::InvalidValue)?;
+        let h = hex.as_bytes().trim_ascii();
+        if Kind::hash_for_len(h.len()).is_none() || !crate::engine::hashing::all_hex(h) {
+            normalize::hash(hex.trim()).map_err(Error::InvalidValue)?;
         }
-        self.inner.digests.probe(h.as_bytes(), out);
+        self.inner.digests.probe(h, out);
         Ok(())
     }
 

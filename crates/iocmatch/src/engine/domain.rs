@@ -2,7 +2,7 @@
 //! the end of a host token gives the hash of the token and of each parent domain; a filter in
 //! front rejects almost every token and parent without touching the map.
 
-use super::hashing::{finish, hash_rev, random_seed, step, Filter, HashKeyed, LOWER};
+use super::hashing::{finish, hash_bytes, hash_domain, push_label, random_seed, Filter, HashKeyed};
 use super::{Hit, How};
 use crate::indicator::{IndicatorId, Mode};
 
@@ -34,7 +34,7 @@ impl DomainSet {
         let mut map: HashKeyed<Vec<Entry>> = HashKeyed::default();
         let mut single_label = false;
         for &(name, id, mode) in items {
-            let h = hash_rev(seed, name.as_bytes());
+            let h = hash_domain(seed, name.as_bytes());
             filter.insert(h);
             map.entry(h).or_default().push(Entry {
                 name: name.into(),
@@ -68,24 +68,26 @@ impl DomainSet {
         if tok.is_empty() || tok.len() > 253 || self.map.is_empty() {
             return;
         }
-        // Right to left: the state at each dot is the hash of the parent after it. Hits come
-        // out shortest parent first and are reversed at the end: equal name first, then
-        // parents from the longest.
+        // Label by label from the right: after each label the state is the hash of the parent
+        // that starts there. Hits come out shortest parent first and are reversed at the end:
+        // equal name first, then parents from the longest.
         let first = out.len();
         let mut labels = 0;
-        let mut h = self.seed;
+        let mut state = self.seed;
+        let mut end = tok.len();
         for i in (0..tok.len()).rev() {
-            let b = tok[i];
-            if b == b'.' {
+            if tok[i] == b'.' {
                 labels += 1;
                 if labels == MAX_LABELS {
                     out.truncate(first);
                     return;
                 }
-                self.check(tok, i + 1, finish(h), out);
+                state = push_label(state, hash_bytes(self.seed, &tok[i + 1..end]));
+                self.check(tok, i + 1, finish(state), out);
+                end = i;
             }
-            h = step(h, LOWER[b as usize]);
         }
+        let h = push_label(state, hash_bytes(self.seed, &tok[..end]));
         self.check(tok, 0, finish(h), out);
         if out.len() > first {
             if valid_ascii_domain(tok) {

@@ -1,24 +1,19 @@
-//! Hashing for the scan hot path: a seeded byte hash that folds ASCII case as it goes and can
-//! run right to left (so one pass over a host name yields the hash of every parent domain), and a
-//! small Bloom-style filter that rejects most tokens before any map is touched.
+//! Hashing for the scan hot path: a seeded hash that reads eight bytes at a time and folds ASCII
+//! case as it goes, a label-by-label form for domain names (so one pass from the end of a host
+//! name yields the hash of every parent domain), and a small Bloom-style filter that rejects most
+//! tokens before any map is touched.
 //!
 //! The seed is random per matcher, so feed authors cannot aim collisions at a known function.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
-/// Lower-cases ASCII letters; other bytes unchanged.
-pub(crate) const LOWER: [u8; 256] = {
-    let mut t = [0u8; 256];
-    let mut i = 0;
-    while i < 256 {
-        t[i] = (i as u8).to_ascii_lowercase();
-        i += 1;
-    }
-    t
-};
+const M: u64 = 0x9e37_79b9_7f4a_7c15;
 
-const K: u64 = 0x0000_0100_0000_01b3;
+/// ORed into every byte: folds ASCII case for letters and leaves digits, `.` and `-` as they
+/// are. Of the bytes that can meet it (host-token bytes and hex digits) only `_` changes, to DEL,
+/// which no host token holds, so the fold identifies nothing but upper and lower case.
+const FOLD: u64 = 0x2020_2020_2020_2020;
 
 /// A random per-matcher seed.
 pub(crate) fn random_seed() -> u64 {
@@ -26,13 +21,59 @@ pub(crate) fn random_seed() -> u64 {
     std::collections::hash_map::RandomState::new().hash_one(0x1f2e_3d4c_u64)
 }
 
-/// One step of the streaming hash over a (lower-cased) byte.
+/// Hashes a byte string eight bytes at a time, case folded (see `FOLD`).
 #[inline(always)]
-pub(crate) fn step(h: u64, b: u8) -> u64 {
-    (h ^ b as u64).wrapping_mul(K)
+pub(crate) fn hash_bytes(seed: u64, b: &[u8]) -> u64 {
+    let mut h = seed ^ (b.len() as u64).wrapping_mul(M);
+    let mut chunks = b.chunks_exact(8);
+    for c in &mut chunks {
+        let w = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]) | FOLD;
+        h = (h ^ w).wrapping_mul(M);
+        h ^= h >> 29;
+    }
+    let r = chunks.remainder();
+    if !r.is_empty() {
+        let mut buf = [0u8; 8];
+        buf[..r.len()].copy_from_slice(r);
+        h = (h ^ (u64::from_le_bytes(buf) | FOLD)).wrapping_mul(M);
+        h ^= h >> 29;
+    }
+    h
 }
 
-/// The finaliser that spreads the streamed state over all 64 bits (MurmurHash3's fmix64).
+/// Whether every byte is an ASCII hex digit, eight bytes at a time.
+pub(crate) fn all_hex(b: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // For bytes below 0x80: the high bit of (0x80|x) - lo is set iff x >= lo, and of
+    // (0x80|hi) - x iff x <= hi; no byte borrows from its neighbour.
+    let in_range = |x: u64, lo: u8, hi: u8| {
+        ((x | HIGH).wrapping_sub(ONES * lo as u64))
+            & ((HIGH | ONES * hi as u64).wrapping_sub(x))
+            & HIGH
+    };
+    let word_ok = |w: u64| {
+        // Digits unfolded (folding would admit 0x10-0x19); letters folded.
+        w & HIGH == 0 && (in_range(w, b'0', b'9') | in_range(w | FOLD, b'a', b'f')) == HIGH
+    };
+    let mut chunks = b.chunks_exact(8);
+    for c in &mut chunks {
+        if !word_ok(u64::from_le_bytes([
+            c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7],
+        ])) {
+            return false;
+        }
+    }
+    chunks.remainder().iter().all(u8::is_ascii_hexdigit)
+}
+
+/// Adds one label (already hashed) to the hash of the labels to its right.
+#[inline(always)]
+pub(crate) fn push_label(state: u64, label_hash: u64) -> u64 {
+    (state.rotate_left(17) ^ label_hash).wrapping_mul(M)
+}
+
+/// The finaliser that spreads the state over all 64 bits (MurmurHash3's fmix64).
 #[inline(always)]
 pub(crate) fn finish(mut h: u64) -> u64 {
     h ^= h >> 33;
@@ -42,18 +83,18 @@ pub(crate) fn finish(mut h: u64) -> u64 {
     h ^ (h >> 33)
 }
 
-/// Hash of `s` read left to right, case folded.
+/// Hash of a whole value (digests, URL hosts), case folded.
+#[inline]
 pub(crate) fn hash_fwd(seed: u64, s: &[u8]) -> u64 {
-    finish(s.iter().fold(seed, |h, &b| step(h, LOWER[b as usize])))
+    finish(hash_bytes(seed, s))
 }
 
-/// Hash of `s` read right to left, case folded: the form domain names are stored in, so a scan
-/// gets every parent domain's hash in one pass from the end of a host name.
-pub(crate) fn hash_rev(seed: u64, s: &[u8]) -> u64 {
+/// Hash of a domain name built label by label from the right, case folded: the form domain
+/// names are stored in, so a scan gets every parent domain's hash in one pass from the end.
+pub(crate) fn hash_domain(seed: u64, name: &[u8]) -> u64 {
     finish(
-        s.iter()
-            .rev()
-            .fold(seed, |h, &b| step(h, LOWER[b as usize])),
+        name.rsplit(|&b| b == b'.')
+            .fold(seed, |st, label| push_label(st, hash_bytes(seed, label))),
     )
 }
 
@@ -129,21 +170,44 @@ mod tests {
     use super::*;
 
     #[test]
-    fn reverse_hash_of_a_suffix_is_its_running_state() {
-        let seed = 42;
-        let name = b"A.Evil.Example";
-        let mut h = seed;
-        let mut suffixes = Vec::new();
-        for (i, &b) in name.iter().enumerate().rev() {
-            if b == b'.' {
-                suffixes.push((finish(h), &name[i + 1..]));
+    fn all_hex_agrees_with_the_byte_check() {
+        let mut x: u64 = 7;
+        for len in 0..40 {
+            for _ in 0..2000 {
+                let v: Vec<u8> = (0..len)
+                    .map(|_| {
+                        x ^= x << 13;
+                        x ^= x >> 7;
+                        x ^= x << 17;
+                        b"0123456789abcdefABCDEF/:@`GgZz\x00\xff"[(x % 32) as usize]
+                    })
+                    .collect();
+                assert_eq!(all_hex(&v), v.iter().all(u8::is_ascii_hexdigit), "{v:?}");
             }
-            h = step(h, LOWER[b as usize]);
         }
-        for (hash, suffix) in suffixes {
-            assert_eq!(hash, hash_rev(seed, &suffix.to_ascii_lowercase()));
+        for b in 0..=255u8 {
+            assert_eq!(all_hex(&[b; 8]), b.is_ascii_hexdigit(), "{b}");
         }
-        assert_eq!(finish(h), hash_rev(seed, b"a.evil.example"));
+    }
+
+    #[test]
+    fn domain_hash_folds_case_and_depends_on_labels() {
+        let seed = 42;
+        assert_eq!(
+            hash_domain(seed, b"A.Evil.EXAMPLE"),
+            hash_domain(seed, b"a.evil.example")
+        );
+        assert_ne!(hash_domain(seed, b"ab.c"), hash_domain(seed, b"a.bc"));
+        assert_ne!(
+            hash_domain(seed, b"evil.example"),
+            hash_domain(seed, b"example.evil")
+        );
+        assert_ne!(hash_domain(seed, b"a_b.c"), hash_domain(seed, b"a-b.c"));
+        assert_ne!(hash_fwd(seed, b"abcdefgh1"), hash_fwd(seed, b"abcdefgh10"));
+        assert_eq!(
+            hash_fwd(seed, b"ABCDEF0123456789"),
+            hash_fwd(seed, b"abcdef0123456789")
+        );
     }
 
     #[test]
