@@ -49,7 +49,7 @@ pub(crate) fn all_hex(b: &[u8]) -> bool {
     // (0x80|hi) - x iff x <= hi; no byte borrows from its neighbour.
     let in_range = |x: u64, lo: u8, hi: u8| {
         ((x | HIGH).wrapping_sub(ONES * lo as u64))
-            & ((HIGH | ONES * hi as u64).wrapping_sub(x))
+            & ((HIGH | (ONES * hi as u64)).wrapping_sub(x))
             & HIGH
     };
     let word_ok = |w: u64| {
