@@ -2,7 +2,7 @@
 //! strings substring engines search for), `zeek.log` (TSV), `zeek.json` (JSON lines) and
 //! `expected.tsv` / `expected-json.tsv` (line, text, indicator of every planted hit).
 //!
-//! Usage: gen-corpus OUT_DIR [--indicators N] [--lines N] [--hit-rate P] [--near-miss-rate P] [--seed S]
+//! Usage: gen-corpus OUT_DIR [--indicators N] [--lines N] [--hit-rate P] [--near-miss-rate P] [--seed S] [--no-json]
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -20,6 +20,7 @@ fn run() -> Result<(), String> {
     let mut args = std::env::args().skip(1);
     let mut out: Option<PathBuf> = None;
     let mut spec = Spec::default();
+    let mut json = true;
     while let Some(a) = args.next() {
         let mut value = |name: &str| args.next().ok_or(format!("{name} needs a value"));
         match a.as_str() {
@@ -28,11 +29,12 @@ fn run() -> Result<(), String> {
             "--hit-rate" => spec.hit_rate = parse(&value("--hit-rate")?)?,
             "--near-miss-rate" => spec.near_miss_rate = parse(&value("--near-miss-rate")?)?,
             "--seed" => spec.seed = parse(&value("--seed")?)?,
+            "--no-json" => json = false,
             s if s.starts_with('-') => return Err(format!("unknown option {s}")),
             s => out = Some(PathBuf::from(s)),
         }
     }
-    let out = out.ok_or("usage: gen-corpus OUT_DIR [--indicators N] [--lines N] [--hit-rate P] [--near-miss-rate P] [--seed S]")?;
+    let out = out.ok_or("usage: gen-corpus OUT_DIR [--indicators N] [--lines N] [--hit-rate P] [--near-miss-rate P] [--seed S] [--no-json]")?;
     std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
     let c = generate(&spec);
     let write = |name: &str, data: &[u8]| {
@@ -41,9 +43,13 @@ fn run() -> Result<(), String> {
     write("indicators.txt", c.indicators.as_bytes())?;
     write("patterns.txt", (c.patterns.join("\n") + "\n").as_bytes())?;
     write("zeek.log", &c.tsv)?;
-    write("zeek.json", &c.json)?;
+    if json {
+        write("zeek.json", &c.json)?;
+    }
     write("expected.tsv", &expected(&c.planted))?;
-    write("expected-json.tsv", &expected(&c.planted_json))?;
+    if json {
+        write("expected-json.tsv", &expected(&c.planted_json))?;
+    }
     let mut stdout = std::io::stdout();
     let _ = writeln!(
         stdout,

@@ -1,0 +1,334 @@
+#!/usr/bin/env python3
+"""Side-by-side run of iocmatch and its peers on one generated corpus.
+
+Generates a corpus with the project's seeded generator (Zeek TSV lines, an indicator set in the
+brief's mix, planted hits and near-misses), then times, on the same files and one core each:
+
+  scan:  iocmatch (1 and 2 threads), GNU grep -F -f, ripgrep -F -f, pyahocorasick, Python
+         hyperscan (literal mode), the aho-corasick crate with one automaton of all patterns;
+  IP:    iocmatch's native lookups, pytricia, py-radix, a naive Python ipaddress loop.
+
+For every scan engine it reports MB/s (scan time = wall time less the time on an empty input,
+which is the engine's load and compile), compile seconds, peak RSS, and line-level precision and
+recall against the planted hits; for iocmatch it also checks every reported token. It prints a
+Markdown table and writes it, with a PNG chart, to benches/results/.
+
+Usage: python3 benches/peers/run.py [--indicators N] [--lines N] [--no-install] [--out DIR]
+"""
+
+import argparse
+import ipaddress
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+PY_PEERS = ["pyahocorasick", "hyperscan", "pytricia", "py-radix", "matplotlib"]
+
+
+def sh(cmd, **kw):
+    return subprocess.run(cmd, check=True, **kw)
+
+
+def install(no_install):
+    if no_install:
+        return
+    if not shutil.which("rg"):
+        print("installing ripgrep (apt)", file=sys.stderr)
+        subprocess.run(["apt-get", "install", "-y", "-qq", "ripgrep"], check=False)
+    missing = []
+    for mod, pkg in [("ahocorasick", "pyahocorasick"), ("hyperscan", "hyperscan"),
+                     ("pytricia", "pytricia"), ("radix", "py-radix"), ("matplotlib", "matplotlib")]:
+        try:
+            __import__(mod)
+        except ImportError:
+            missing.append(pkg)
+    if missing:
+        print("installing " + " ".join(missing) + " (pip)", file=sys.stderr)
+        subprocess.run([sys.executable, "-m", "pip", "install", "-q"] + missing, check=False)
+
+
+def timed(cmd, stdout=None, ok=(0, 1)):
+    """Runs cmd; returns (wall seconds, peak RSS in MiB, stdout text). Exit codes in `ok` are
+    success (grep-like tools exit 1 when nothing matched)."""
+    t0 = time.perf_counter()
+    p = subprocess.Popen(cmd, stdout=stdout or subprocess.PIPE, stderr=subprocess.PIPE)
+    out = b""
+    if stdout is None:
+        out = p.stdout.read()
+    _, status, usage = os.wait4(p.pid, 0)
+    wall = time.perf_counter() - t0
+    err = p.stderr.read().decode(errors="replace")
+    if os.waitstatus_to_exitcode(status) not in ok:
+        raise RuntimeError(f"{cmd[0]} failed: {err.strip()[:500]}")
+    return wall, usage.ru_maxrss / 1024.0, out.decode(errors="replace")
+
+
+PYAHO = r"""
+import sys, ahocorasick
+pats, log, out = sys.argv[1:4]
+a = ahocorasick.Automaton()
+for p in open(pats, encoding="latin-1").read().split("\n"):
+    if p:
+        a.add_word(p, 1)
+a.make_automaton()
+hits = []
+with open(log, "rb") as f:
+    for i, line in enumerate(f, 1):
+        for _ in a.iter(line.decode("latin-1")):
+            hits.append(i)
+            break
+open(out, "w").write("".join(f"{h}\n" for h in hits))
+"""
+
+HYPERSCAN = r"""
+import sys, hyperscan
+pats, log, out = sys.argv[1:4]
+ps = [p.encode("latin-1") for p in open(pats, encoding="latin-1").read().split("\n") if p]
+db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+db.compile(expressions=ps, ids=list(range(len(ps))), elements=len(ps), flags=0, literal=True)
+data = open(log, "rb").read()
+ends = []
+db.scan(data, match_event_handler=lambda i, s, e, f, c: ends.append(e))
+lines, line, pos = set(), 1, 0
+for e in sorted(ends):
+    line += data.count(b"\n", pos, e - 1)
+    pos = e - 1
+    lines.add(line)
+lines = sorted(lines)
+open(out, "w").write("".join(f"{h}\n" for h in lines))
+"""
+
+PYTRICIA = r"""
+import ipaddress, sys, time, pytricia
+inds, addrs = sys.argv[1:3]
+pt = pytricia.PyTricia(128)
+for line in open(inds):
+    v = line.split("\t")[0].strip()
+    try:
+        pt[str(ipaddress.ip_network(v))] = v
+    except ValueError:
+        pass
+qs = [a.strip() for a in open(addrs) if a.strip()]
+t = time.perf_counter(); hits = 0
+for q in qs:
+    hits += pt.get(q) is not None
+print(f"per_s={len(qs) / (time.perf_counter() - t):.0f} hits={hits}")
+"""
+
+PYRADIX = r"""
+import ipaddress, sys, time, radix
+inds, addrs = sys.argv[1:3]
+rt = radix.Radix()
+for line in open(inds):
+    v = line.split("\t")[0].strip()
+    try:
+        rt.add(str(ipaddress.ip_network(v)))
+    except ValueError:
+        pass
+qs = [a.strip() for a in open(addrs) if a.strip()]
+t = time.perf_counter(); hits = 0
+for q in qs:
+    hits += rt.search_best(q) is not None
+print(f"per_s={len(qs) / (time.perf_counter() - t):.0f} hits={hits}")
+"""
+
+NAIVE_IP = r"""
+import ipaddress, sys, time
+inds, addrs = sys.argv[1:3]
+exact, nets = set(), []
+for line in open(inds):
+    v = line.split("\t")[0].strip()
+    try:
+        if "/" in v:
+            nets.append(ipaddress.ip_network(v))
+        else:
+            exact.add(ipaddress.ip_address(v))
+    except ValueError:
+        pass
+qs = [a.strip() for a in open(addrs) if a.strip()][:2000]
+t = time.perf_counter(); hits = 0
+for q in qs:
+    a = ipaddress.ip_address(q)
+    hits += a in exact or any(a in n for n in nets)
+print(f"per_s={len(qs) / (time.perf_counter() - t):.0f} hits={hits}")
+"""
+
+
+def line_set(path):
+    with open(path) as f:
+        return {int(x) for x in f if x.strip()}
+
+
+def score(found, expected):
+    tp = len(found & expected)
+    precision = tp / len(found) if found else 1.0
+    recall = tp / len(expected) if expected else 1.0
+    return precision, recall
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--indicators", type=int, default=100_000)
+    ap.add_argument("--lines", type=int, default=1_000_000)
+    ap.add_argument("--seed", type=int, default=2026)
+    ap.add_argument("--no-install", action="store_true")
+    ap.add_argument("--out", default=os.path.join(ROOT, "benches", "results"))
+    args = ap.parse_args()
+
+    install(args.no_install)
+    sh(["cargo", "build", "--release", "-q", "-p", "iocmatch-cli", "-p", "iocmatch-bench", "--bins"], cwd=ROOT)
+    rel = os.path.join(ROOT, "target", "release")
+    work = tempfile.mkdtemp(prefix="iocmatch-peers-")
+    sh([os.path.join(rel, "gen-corpus"), work, "--indicators", str(args.indicators),
+        "--lines", str(args.lines), "--seed", str(args.seed), "--no-json"])
+    inds = os.path.join(work, "indicators.txt")
+    pats = os.path.join(work, "patterns.txt")
+    log = os.path.join(work, "zeek.log")
+    empty = os.path.join(work, "empty.log")
+    open(empty, "w").close()
+    size_mb = os.path.getsize(log) / 1e6
+    expected_rows = [l.rstrip("\n").split("\t") for l in open(os.path.join(work, "expected.tsv"))]
+    expected = {int(r[0]) for r in expected_rows}
+
+    def out_file(name):
+        return os.path.join(work, name + ".lines")
+
+    iocmatch = os.path.join(rel, "iocmatch")
+
+    def iocmatch_run(threads):
+        def run(logfile, out):
+            cmd = [iocmatch, "scan", "-q", "-j", str(threads), "-i", inds, logfile]
+            wall, rss, text = timed(cmd)
+            recs = [json.loads(l) for l in text.splitlines() if l]
+            with open(out, "w") as f:
+                f.write("".join(f"{r['line']}\n" for r in recs))
+            return wall, rss, recs
+        return run
+
+    def cli(cmd_for):
+        def run(logfile, out):
+            with open(out, "w") as f:
+                wall, rss, _ = timed(cmd_for(logfile), stdout=f)
+            return wall, rss, None
+        return run
+
+    def grep_like(cmd_for):
+        def run(logfile, out):
+            raw = out + ".raw"
+            with open(raw, "w") as f:
+                wall, rss, _ = timed(cmd_for(logfile), stdout=f)
+            with open(raw, errors="replace") as f, open(out, "w") as g:
+                g.write("".join(line.split(":", 1)[0] + "\n" for line in f))
+            return wall, rss, None
+        return run
+
+    engines = [
+        ("iocmatch (1 thread)", iocmatch_run(1)),
+        ("iocmatch (2 threads)", iocmatch_run(2)),
+        ("GNU grep -F -f", grep_like(lambda lf: ["env", "LC_ALL=C", "grep", "-a", "-n", "-F", "-f", pats, lf])),
+        ("ripgrep -F -f", grep_like(lambda lf: ["rg", "-j1", "-a", "-n", "--no-heading", "-F", "-f", pats, lf])),
+        ("aho-corasick crate", cli(lambda lf: [os.path.join(rel, "ac-peer"), pats, lf, "/dev/stdout"])),
+        ("pyahocorasick", cli(lambda lf: [sys.executable, "-c", PYAHO, pats, lf, "/dev/stdout"])),
+        ("hyperscan (literal)", cli(lambda lf: [sys.executable, "-c", HYPERSCAN, pats, lf, "/dev/stdout"])),
+    ]
+    rows = []
+    for name, run in engines:
+        if name.startswith("ripgrep") and not shutil.which("rg"):
+            continue
+        try:
+            compile_s, _, _ = run(empty, out_file(name) + ".empty")
+            wall, rss, recs = run(log, out_file(name))
+        except (RuntimeError, OSError) as e:
+            print(f"{name}: skipped: {e}", file=sys.stderr)
+            continue
+        found = line_set(out_file(name))
+        if name == "aho-corasick crate":
+            found.discard(0)
+        precision, recall = score(found, expected)
+        scan_s = max(wall - compile_s, 1e-6)
+        exact = ""
+        if recs is not None:
+            got = sorted((str(r["line"]), r["matched"], r["indicator"]) for r in recs)
+            exact = "yes" if got == sorted(tuple(r) for r in expected_rows) else "no"
+        rows.append(dict(engine=name, mbps=size_mb / scan_s, compile_s=compile_s, rss=rss,
+                         precision=precision, recall=recall, exact=exact))
+        print(f"{name}: {size_mb / scan_s:.1f} MB/s", file=sys.stderr)
+
+    best_peer = max((r["mbps"] for r in rows if not r["engine"].startswith("iocmatch")), default=0)
+
+    # IP lookups on addresses drawn half from indicator networks, half from elsewhere.
+    rng = random.Random(args.seed)
+    nets = []
+    for line in open(inds):
+        try:
+            nets.append(ipaddress.ip_network(line.split("\t")[0].strip()))
+        except ValueError:
+            pass
+    addrs = []
+    for _ in range(100_000):
+        if nets and rng.random() < 0.5:
+            n = rng.choice(nets)
+            addrs.append(str(n.network_address + rng.randrange(n.num_addresses)))
+        else:
+            addrs.append(".".join(str(rng.randrange(1, 255)) for _ in range(4)))
+    addr_file = os.path.join(work, "addrs.txt")
+    open(addr_file, "w").write("\n".join(addrs) + "\n")
+    ip_rows = []
+    for name, cmd in [
+        ("iocmatch (native)", [os.path.join(rel, "ip-lookups"), inds, addr_file]),
+        ("pytricia", [sys.executable, "-c", PYTRICIA, inds, addr_file]),
+        ("py-radix", [sys.executable, "-c", PYRADIX, inds, addr_file]),
+        ("Python ipaddress loop", [sys.executable, "-c", NAIVE_IP, inds, addr_file]),
+    ]:
+        try:
+            _, _, text = timed(cmd, ok=(0,))
+            per_s = float(text.split("per_s=")[1].split()[0])
+            ip_rows.append((name, per_s))
+        except (RuntimeError, OSError, IndexError) as e:
+            print(f"{name}: skipped: {e}", file=sys.stderr)
+
+    md = [f"Corpus: {args.indicators:,} indicators, {args.lines:,} Zeek TSV lines ({size_mb:.0f} MB), "
+          f"{len(expected_rows)} planted hits on {len(expected)} lines; one run, this machine "
+          f"({os.cpu_count()} cores).", "",
+          "| engine | scan MB/s | compile s | peak RSS MiB | precision | recall | every token right | x best peer |",
+          "|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        ratio = f"{r['mbps'] / best_peer:.1f}" if best_peer else "-"
+        md.append(f"| {r['engine']} | {r['mbps']:.1f} | {r['compile_s']:.2f} | {r['rss']:.0f} | "
+                  f"{r['precision']:.3f} | {r['recall']:.3f} | {r['exact'] or '-'} | {ratio} |")
+    md += ["", "| IP lookups | per second |", "|---|---|"]
+    for name, per_s in ip_rows:
+        md.append(f"| {name} | {per_s / 1e6:.3f} M |")
+    text = "\n".join(md) + "\n"
+    print(text)
+    os.makedirs(args.out, exist_ok=True)
+    with open(os.path.join(args.out, "peers.md"), "w") as f:
+        f.write(f"<!-- python3 benches/peers/run.py --indicators {args.indicators} --lines {args.lines} -->\n")
+        f.write(text)
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+        fig, ax = plt.subplots(figsize=(8, 4))
+        names = [r["engine"] for r in rows]
+        ax.barh(names, [r["mbps"] for r in rows],
+                color=["#2a7" if n.startswith("iocmatch") else "#889" for n in names])
+        ax.set_xscale("log")
+        ax.set_xlabel("scan throughput, MB/s (log scale)")
+        ax.set_title(f"{args.indicators:,} indicators, {size_mb:.0f} MB of Zeek TSV")
+        ax.invert_yaxis()
+        fig.tight_layout()
+        fig.savefig(os.path.join(args.out, "peers.png"), dpi=110)
+    except ImportError:
+        print("matplotlib missing: no chart", file=sys.stderr)
+    shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
