@@ -315,11 +315,18 @@ def main():
         import matplotlib
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
-        fig, ax = plt.subplots(figsize=(8, 4))
+        import matplotlib.ticker
+        fig, ax = plt.subplots(figsize=(9, 4))
         names = [r["engine"] for r in rows]
         ax.barh(names, [r["mbps"] for r in rows],
                 color=["#2a7" if n.startswith("iocmatch") else "#889" for n in names])
         ax.set_xscale("log")
+        ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}"))
+        ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+        for i, r in enumerate(rows):
+            ax.text(r["mbps"] * 1.05, i, f"{r['mbps']:.0f}  (recall {r['recall']:.2f}, "
+                    f"precision {r['precision']:.2f})", va="center", fontsize=8)
+        ax.set_xlim(right=max(r["mbps"] for r in rows) * 12)
         ax.set_xlabel("scan throughput, MB/s (log scale)")
         ax.set_title(f"{args.indicators:,} indicators, {size_mb:.0f} MB of Zeek TSV")
         ax.invert_yaxis()
