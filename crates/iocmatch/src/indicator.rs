@@ -291,6 +291,9 @@ pub struct Metadata {
     pub valid_from: Option<Timestamp>,
     /// The indicator is valid until this time.
     pub valid_until: Option<Timestamp>,
+    /// MISP's `to_ids`: `Some(false)` marks a value shared for context, not for detection; it
+    /// is loaded but matches only when `CompileOptions::include_non_ids` asks for it.
+    pub to_ids: Option<bool>,
     /// Any other key/value pairs, as the source named them.
     pub extra: BTreeMap<String, String>,
 }
@@ -320,6 +323,11 @@ pub struct Indicator {
 }
 
 impl Indicator {
+    /// Whether any source marks this indicator for detection (MISP `to_ids` not false).
+    pub fn for_detection(&self) -> bool {
+        self.origins.iter().any(|o| o.meta.to_ids != Some(false))
+    }
+
     /// The names of the sources that named this indicator, without repeats, in load order.
     pub fn sources(&self) -> Vec<&str> {
         let mut out: Vec<&str> = Vec::with_capacity(self.origins.len());

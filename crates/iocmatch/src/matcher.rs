@@ -47,12 +47,16 @@ pub struct LineMatch {
 pub struct CompileOptions {
     /// Limit on the compiled size of each regex indicator, in bytes.
     pub regex_size_limit: usize,
+    /// Match indicators that every source marked `to_ids: false` too (default: they are kept
+    /// for their metadata but do not match).
+    pub include_non_ids: bool,
 }
 
 impl Default for CompileOptions {
     fn default() -> Self {
         CompileOptions {
             regex_size_limit: crate::engine::regex::DEFAULT_SIZE_LIMIT,
+            include_non_ids: false,
         }
     }
 }
@@ -98,6 +102,9 @@ impl Matcher {
         let mut regexes = Vec::new();
         for (i, ind) in indicators.iter().enumerate() {
             let id = IndicatorId(i as u32);
+            if !opts.include_non_ids && !ind.for_detection() {
+                continue;
+            }
             let bad =
                 |e: String| Error::Build(format!("indicator {:?} ({}): {e}", ind.value, ind.kind));
             match ind.kind {

@@ -107,6 +107,7 @@ impl NaiveMatcher {
             .iter()
             .enumerate()
             .map(|(i, ind)| (IndicatorId(i as u32), ind))
+            .filter(|(_, ind)| ind.for_detection())
     }
 
     /// Address and network indicators containing `addr`, any order.

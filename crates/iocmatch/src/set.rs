@@ -97,9 +97,26 @@ impl IndicatorSet {
 
     /// Normalises and adds one record. Returns its indicator id (existing or new) and a warning
     /// if the value was adjusted; a value that is not valid for its kind is an error.
+    ///
+    /// A value that does not parse as written, but does once refanged (`evil[.]example`), is
+    /// loaded refanged, for the kinds analysts defang: addresses, networks, domains, URLs and
+    /// e-mail addresses.
     pub fn add(&mut self, rec: Record) -> Result<(IndicatorId, Option<Diagnostic>), Diagnostic> {
-        let n = normalize::indicator(&rec.value, rec.kind, rec.mode)
-            .map_err(|e| Diagnostic::error(rec.origin.location.clone(), e))?;
+        let n = normalize::indicator(&rec.value, rec.kind, rec.mode).or_else(|e| {
+            let refangable = rec.kind.is_none_or(|k| {
+                matches!(
+                    k,
+                    Kind::Ipv4 | Kind::Ipv6 | Kind::Cidr | Kind::Domain | Kind::Url | Kind::Email
+                )
+            });
+            match crate::refang::refang(&rec.value) {
+                std::borrow::Cow::Owned(r) if refangable => {
+                    normalize::indicator(&r, rec.kind, rec.mode).map_err(|_| e)
+                }
+                _ => Err(e),
+            }
+        });
+        let n = n.map_err(|e| Diagnostic::error(rec.origin.location.clone(), e))?;
         let warning = n
             .warning
             .map(|w| Diagnostic::warning(rec.origin.location.clone(), w));

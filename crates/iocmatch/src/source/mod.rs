@@ -121,7 +121,8 @@ pub(crate) fn lines<'a>(
 
 /// Applies one `key=value` metadata field to a record. Keys shared by the formats: `kind`,
 /// `match`, `source`, `desc`/`description`, `reference`/`url`, `confidence` (0-100), `tags`
-/// (comma-separated), `valid_from`, `valid_until`; any other key is kept in `extra`.
+/// (comma-separated), `to_ids` (true/false), `valid_from`, `valid_until`; any other key is kept
+/// in `extra`.
 pub(crate) fn apply_field(rec: &mut Record, key: &str, value: &str) -> Result<(), String> {
     let meta = &mut rec.origin.meta;
     match key {
@@ -143,6 +144,13 @@ pub(crate) fn apply_field(rec: &mut Record, key: &str, value: &str) -> Result<()
                 .filter(|t| !t.is_empty())
                 .map(String::from),
         ),
+        "to_ids" => {
+            meta.to_ids = Some(match value.to_ascii_lowercase().as_str() {
+                "true" | "1" | "yes" | "t" => true,
+                "false" | "0" | "no" | "f" => false,
+                _ => return Err(format!("to_ids {value:?} is not true or false")),
+            })
+        }
         "valid_from" => meta.valid_from = Some(crate::time::Timestamp::parse(value)?),
         "valid_until" => meta.valid_until = Some(crate::time::Timestamp::parse(value)?),
         _ => {
