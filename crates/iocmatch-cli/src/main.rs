@@ -199,6 +199,7 @@ fn stats(a: StatsArgs) -> Result<bool, Failure> {
                     "added": r.added,
                     "merged": r.merged,
                     "rejected": r.rejected,
+                    "skipped": r.skipped,
                     "diagnostics": r.diagnostics.iter().take(a.max_diagnostics).map(|d| serde_json::json!({
                         "severity": d.severity.name(),
                         "file": &*d.location.file,
@@ -235,6 +236,9 @@ fn stats(a: StatsArgs) -> Result<bool, Failure> {
                 r.rejected
             )
             .map_err(io_err)?;
+            for (ty, n) in &r.skipped {
+                writeln!(out, "  skipped {n} of type {ty} (cannot be matched)").map_err(io_err)?;
+            }
             for d in r.diagnostics.iter().take(a.max_diagnostics) {
                 writeln!(out, "  {d}").map_err(io_err)?;
             }

@@ -485,3 +485,23 @@ fn bundled_examples_give_exactly_the_planted_hits() {
         }
     }
 }
+
+#[test]
+fn misp_events_load_and_stats_count_skipped_types() {
+    let ev = temp_file(
+        "event.json",
+        br#"{"Event": {"info": "wave", "Orgc": {"name": "CERT-A"}, "Attribute": [
+            {"type": "domain", "value": "evil.example", "to_ids": true},
+            {"type": "text", "value": "notes"},
+            {"type": "md5", "value": "not-hex"}]}}"#,
+    );
+    let out = run(&["scan", "-i", s(&ev)], Some(b"cdn.evil.example\n"));
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(records(&out)[0]["sources"][0], "CERT-A");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("Event.Attribute[2]"));
+    let stats = run(&["stats", "--json", "-i", s(&ev)], None);
+    let doc: Value = serde_json::from_slice(&stats.stdout).unwrap();
+    assert_eq!(doc["files"][0]["format"], "misp-json");
+    assert_eq!(doc["files"][0]["skipped"]["text"], 1);
+    assert_eq!(doc["rejected"], 1);
+}

@@ -50,6 +50,8 @@ pub struct LoadReport {
     pub merged: usize,
     /// Records rejected; each has an error diagnostic.
     pub rejected: usize,
+    /// Entries of types that cannot be matched, per type (MISP `text`, ...); not errors.
+    pub skipped: BTreeMap<String, usize>,
     /// Errors and warnings, with locations.
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -150,6 +152,7 @@ impl IndicatorSet {
             input: input.to_string(),
             records: parsed.records.len() + parsed.problems.len(),
             diagnostics: parsed.problems,
+            skipped: parsed.skipped,
             ..LoadReport::default()
         };
         report.rejected = report.diagnostics.len();
@@ -223,7 +226,8 @@ impl IndicatorSet {
         Ok(report)
     }
 
-    /// Loads indicators from a file.
+    /// Loads indicators from a file, or from a MISP feed folder (`manifest.json` and one
+    /// `<uuid>.json` event per manifest entry).
     pub fn load_path(
         &mut self,
         path: impl AsRef<Path>,
@@ -231,10 +235,27 @@ impl IndicatorSet {
     ) -> Result<LoadReport, Error> {
         let path = path.as_ref();
         let name = path.display().to_string();
-        let bytes = std::fs::read(path).map_err(|e| Error::Io {
-            path: name.clone(),
+        let io = |p: &Path, e: std::io::Error| Error::Io {
+            path: p.display().to_string(),
             message: e.to_string(),
-        })?;
+        };
+        if path.is_dir() {
+            if opts.format.is_some_and(|f| f != Format::MispJson) {
+                return Err(Error::Format(format!(
+                    "{name} is a folder; only misp-json feeds are folders"
+                )));
+            }
+            let parsed = read_misp_feed(path, opts).map_err(|e| match e {
+                FeedError::Io(p, e) => io(&p, e),
+                FeedError::NotAFeed => Error::Format(format!(
+                    "{name} is a folder but not a MISP feed (no manifest.json)"
+                )),
+            })?;
+            let mut report = self.add_parsed(&name, parsed, opts)?;
+            report.format = Some(Format::MispJson);
+            return Ok(report);
+        }
+        let bytes = std::fs::read(path).map_err(|e| io(path, e))?;
         self.load(&name, &bytes, opts)
     }
 
@@ -281,6 +302,70 @@ impl IndicatorSet {
     pub fn compile_with(&self, opts: &CompileOptions) -> Result<Matcher, Error> {
         Matcher::build(self.indicators.clone(), opts)
     }
+}
+
+enum FeedError {
+    Io(std::path::PathBuf, std::io::Error),
+    NotAFeed,
+}
+
+/// Reads a MISP feed folder: the manifest's event uuids, each from `<uuid>.json`.
+fn read_misp_feed(dir: &Path, opts: &LoadOptions) -> Result<Parsed, FeedError> {
+    let manifest_path = dir.join("manifest.json");
+    if !manifest_path.is_file() {
+        return Err(FeedError::NotAFeed);
+    }
+    let bytes =
+        std::fs::read(&manifest_path).map_err(|e| FeedError::Io(manifest_path.clone(), e))?;
+    let manifest_name: Arc<str> = Arc::from(manifest_path.display().to_string());
+    let mut out = Parsed::default();
+    let at_manifest = |line: usize| crate::Location {
+        file: manifest_name.clone(),
+        line: u32::try_from(line).unwrap_or(u32::MAX),
+    };
+    let manifest: serde_json::Value = match serde_json::from_slice(&bytes) {
+        Ok(v) => v,
+        Err(e) => {
+            out.problems.push(Diagnostic::error(
+                at_manifest(e.line()),
+                format!("invalid JSON: {e}"),
+            ));
+            return Ok(out);
+        }
+    };
+    let Some(events) = manifest.as_object() else {
+        out.problems.push(Diagnostic::error(
+            at_manifest(0),
+            "manifest is not an object of event uuids",
+        ));
+        return Ok(out);
+    };
+    let default_source = opts
+        .source
+        .clone()
+        .unwrap_or_else(|| default_source(&dir.display().to_string()).to_string());
+    let source: Arc<str> = Arc::from(default_source.as_str());
+    for uuid in events.keys() {
+        if uuid.is_empty() || !uuid.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-') {
+            out.problems.push(Diagnostic::error(
+                at_manifest(0),
+                format!("manifest entry {uuid:?} is not a uuid"),
+            ));
+            continue;
+        }
+        let event_path = dir.join(format!("{uuid}.json"));
+        match std::fs::read(&event_path) {
+            Ok(data) => {
+                let file: Arc<str> = Arc::from(event_path.display().to_string());
+                out.extend(crate::source::misp_json::parse(&data, &file, &source));
+            }
+            Err(e) => out.problems.push(Diagnostic::error(
+                at_manifest(0),
+                format!("event {uuid}: cannot read {}: {e}", event_path.display()),
+            )),
+        }
+    }
+    Ok(out)
 }
 
 /// The default source name of an input: its file name without directories.

@@ -1,6 +1,7 @@
 //! Indicator sources: one pure parser per format, turning bytes into `Record`s plus located
 //! diagnostics for what could not be read. Parsers never normalise; `IndicatorSet` does.
 
+pub mod misp_json;
 pub mod text;
 pub mod zeek_intel;
 
@@ -18,8 +19,22 @@ pub struct Parsed {
     pub records: Vec<Record>,
     /// Lines that could not be read, and why.
     pub problems: Vec<Diagnostic>,
-    /// Lines that held a record.
+    /// Lines (or JSON attributes) that held a record.
     pub lines_read: usize,
+    /// Entries of types iocmatch cannot match (MISP `text`, `vulnerability`, ...), per type.
+    pub skipped: std::collections::BTreeMap<String, usize>,
+}
+
+impl Parsed {
+    /// Appends another input's results.
+    pub fn extend(&mut self, other: Parsed) {
+        self.records.extend(other.records);
+        self.problems.extend(other.problems);
+        self.lines_read += other.lines_read;
+        for (k, n) in other.skipped {
+            *self.skipped.entry(k).or_insert(0) += n;
+        }
+    }
 }
 
 /// An indicator file format. Names are shared by the CLI (`--format`) and every binding.
@@ -30,23 +45,30 @@ pub enum Format {
     Text,
     /// A Zeek intel framework file (`#fields` header, `Intel::*` types).
     ZeekIntel,
+    /// MISP JSON: an event, events, an attribute list, or a feed folder.
+    MispJson,
 }
 
 impl Format {
     /// Every format.
-    pub const ALL: [Format; 2] = [Format::Text, Format::ZeekIntel];
+    pub const ALL: [Format; 3] = [Format::Text, Format::ZeekIntel, Format::MispJson];
 
-    /// The stable name: `text` or `zeek-intel`.
+    /// The stable name: `text`, `zeek-intel` or `misp-json`.
     pub fn name(self) -> &'static str {
         match self {
             Format::Text => "text",
             Format::ZeekIntel => "zeek-intel",
+            Format::MispJson => "misp-json",
         }
     }
 
-    /// Tells the format from the content: a `#fields` line before the first data line makes a
-    /// Zeek intel file; anything else is read as a plain list.
+    /// Tells the format from the content: JSON (first byte `{` or `[`) is MISP JSON; a `#fields`
+    /// line before the first data line makes a Zeek intel file; anything else is a plain list.
     pub fn detect(input: &[u8]) -> Format {
+        let first = input.iter().find(|b| !b.is_ascii_whitespace());
+        if matches!(first, Some(b'{' | b'[')) {
+            return Format::MispJson;
+        }
         for line in input.split(|&b| b == b'\n') {
             let line = line.trim_ascii();
             if line.is_empty() {
@@ -67,6 +89,7 @@ impl Format {
         match self {
             Format::Text => text::parse(input, file, source),
             Format::ZeekIntel => zeek_intel::parse(input, file, source),
+            Format::MispJson => misp_json::parse(input, file, source),
         }
     }
 }
