@@ -220,6 +220,7 @@ fn stats(a: StatsArgs) -> Result<bool, Failure> {
             "per_kind": per_kind,
             "merged": st.merged,
             "rejected": st.rejected,
+            "expired": st.expired,
             "files": files,
         });
         writeln!(out, "{doc}").map_err(io_err)?;
@@ -257,8 +258,8 @@ fn stats(a: StatsArgs) -> Result<bool, Failure> {
         }
         writeln!(
             out,
-            "{} duplicate record(s) merged, {} rejected",
-            st.merged, st.rejected
+            "{} duplicate record(s) merged, {} rejected, {} outside their validity window now",
+            st.merged, st.rejected, st.expired
         )
         .map_err(io_err)?;
     }

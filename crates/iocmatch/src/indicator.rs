@@ -323,6 +323,21 @@ pub struct Indicator {
 }
 
 impl Indicator {
+    /// Whether the indicator is valid at `t`: some source gives no window, or a window with
+    /// `valid_from <= t < valid_until` (either end may be open).
+    pub fn valid_at(&self, t: Timestamp) -> bool {
+        self.origins.iter().any(|o| {
+            o.meta.valid_from.is_none_or(|f| f <= t) && o.meta.valid_until.is_none_or(|u| t < u)
+        })
+    }
+
+    /// Whether any source gives this indicator a validity window.
+    pub fn has_window(&self) -> bool {
+        self.origins
+            .iter()
+            .any(|o| o.meta.valid_from.is_some() || o.meta.valid_until.is_some())
+    }
+
     /// Whether any source marks this indicator for detection (MISP `to_ids` not false).
     pub fn for_detection(&self) -> bool {
         self.origins.iter().any(|o| o.meta.to_ids != Some(false))

@@ -52,7 +52,7 @@ pub use matcher::{CompileOptions, LineMatch, Match, Matcher};
 pub use refang::refang;
 pub use set::{IndicatorSet, LoadOptions, LoadReport, SetStats};
 pub use source::Format;
-pub use time::Timestamp;
+pub use time::{Clock, Timestamp};
 
 /// The README's Rust examples, compiled as doctests so they cannot go stale.
 #[cfg(doctest)]

@@ -17,6 +17,7 @@ use crate::error::Error;
 use crate::indicator::{Indicator, IndicatorId, Kind, Mode};
 use crate::normalize;
 use crate::scan;
+use crate::time::{Clock, Timestamp};
 
 /// One indicator found in a scanned text: which, where (byte offsets, half-open) and how.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -74,6 +75,8 @@ pub(crate) struct Inner {
     pub(crate) words: ValueMap,
     pub(crate) strings: StringEngine,
     pub(crate) regexes: RegexEngine,
+    /// Whether any indicator has a validity window (if not, no time check is made).
+    pub(crate) any_window: bool,
 }
 
 /// A compiled indicator set. Immutable, `Send + Sync`, and cheap to clone (one `Arc`).
@@ -82,9 +85,14 @@ pub(crate) struct Inner {
 /// `url`, `email`, `hash`, `string`, or `lookup` which detects the kind), or scan free text with
 /// `scan` and buffers of lines with `scan_lines`. Every result names indicators by
 /// [`IndicatorId`]; [`Matcher::indicator`] gives the value, kind, sources and metadata.
+///
+/// Indicators with a validity window (`valid_from`, `valid_until`) match only while valid,
+/// judged by the matcher's [`Clock`] at scan time: the system clock unless
+/// [`Matcher::with_clock`] fixes one.
 #[derive(Clone, Debug)]
 pub struct Matcher {
     pub(crate) inner: Arc<Inner>,
+    clock: Clock,
 }
 
 impl Matcher {
@@ -142,8 +150,11 @@ impl Matcher {
         let digests = DigestSet::build(&digests);
         let strings = strings.build().map_err(Error::Build)?;
         let regexes = RegexEngine::build(&regexes, opts.regex_size_limit).map_err(Error::Build)?;
+        let any_window = indicators.iter().any(Indicator::has_window);
         Ok(Matcher {
+            clock: Clock::System,
             inner: Arc::new(Inner {
+                any_window,
                 indicators,
                 ips,
                 domains,
@@ -155,6 +166,35 @@ impl Matcher {
                 regexes,
             }),
         })
+    }
+
+    /// The same matcher judging validity windows by `clock` (cheap: the engines are shared).
+    pub fn with_clock(&self, clock: Clock) -> Matcher {
+        Matcher {
+            inner: self.inner.clone(),
+            clock,
+        }
+    }
+
+    /// The clock this matcher judges validity windows by.
+    pub fn clock(&self) -> Clock {
+        self.clock
+    }
+
+    /// Drops, from `hits[from..]`, indicators outside their validity window now.
+    fn drop_expired<T>(&self, hits: &mut Vec<T>, from: usize, id: impl Fn(&T) -> IndicatorId) {
+        if !self.inner.any_window || hits.len() == from {
+            return;
+        }
+        let now: Timestamp = self.clock.now();
+        let mut keep = from;
+        for i in from..hits.len() {
+            if self.inner.indicators[id(&hits[i]).index()].valid_at(now) {
+                hits.swap(keep, i);
+                keep += 1;
+            }
+        }
+        hits.truncate(keep);
     }
 
     /// The number of indicators.
@@ -195,7 +235,9 @@ impl Matcher {
 
     /// [`Matcher::ip`] appending to a caller's vector.
     pub fn ip_into(&self, addr: IpAddr, out: &mut Vec<Hit>) {
+        let from = out.len();
         self.inner.ips.lookup(normalize::fold_mapped(addr), out);
+        self.drop_expired(out, from, |h| h.indicator);
     }
 
     /// Domain indicators hit by a host name: indicators equal to it, then (for indicators in
@@ -210,12 +252,14 @@ impl Matcher {
     pub fn domain_into(&self, host: &str, out: &mut Vec<Hit>) -> Result<(), Error> {
         let b = host.as_bytes();
         let b = b.strip_suffix(b".").unwrap_or(b);
+        let from = out.len();
         if b.is_ascii() && crate::engine::domain::valid_ascii_domain(b) {
             self.inner.domains.probe_token(b, out);
-            return Ok(());
+        } else {
+            let d = normalize::domain(host).map_err(Error::InvalidValue)?;
+            self.inner.probe_domain(&d, out);
         }
-        let d = normalize::domain(host).map_err(Error::InvalidValue)?;
-        self.inner.probe_domain(&d, out);
+        self.drop_expired(out, from, |h| h.indicator);
         Ok(())
     }
 
@@ -226,6 +270,7 @@ impl Matcher {
         let mut out = Vec::new();
         self.inner.probe_url(&key, &mut out);
         self.inner.probe_url_host(&key, &mut out);
+        self.drop_expired(&mut out, 0, |h| h.indicator);
         Ok(out)
     }
 
@@ -237,6 +282,7 @@ impl Matcher {
         if let Some((_, dom)) = e.rsplit_once('@') {
             self.inner.probe_domain(dom, &mut out);
         }
+        self.drop_expired(&mut out, 0, |h| h.indicator);
         Ok(out)
     }
 
@@ -253,7 +299,9 @@ impl Matcher {
         if Kind::hash_for_len(h.len()).is_none() || !crate::engine::hashing::all_hex(h) {
             normalize::hash(hex.trim()).map_err(Error::InvalidValue)?;
         }
+        let from = out.len();
         self.inner.digests.probe(h, out);
+        self.drop_expired(out, from, |h| h.indicator);
         Ok(())
     }
 
@@ -262,6 +310,7 @@ impl Matcher {
     pub fn string(&self, kind: Kind, value: &str) -> Vec<Hit> {
         let mut out = Vec::new();
         self.inner.probe_words(value.trim(), Some(kind), &mut out);
+        self.drop_expired(&mut out, 0, |h| h.indicator);
         out
     }
 
@@ -290,6 +339,7 @@ impl Matcher {
             .scan(text, |_, _, id, how| out.push(Hit { indicator: id, how }));
         let mut seen = std::collections::HashSet::new();
         out.retain(|h| seen.insert(*h));
+        self.drop_expired(&mut out, 0, |h| h.indicator);
         out
     }
 
@@ -302,7 +352,9 @@ impl Matcher {
 
     /// [`Matcher::scan`] appending to a caller's vector, so a loop over lines reuses it.
     pub fn scan_into(&self, text: &[u8], out: &mut Vec<Match>) {
+        let from = out.len();
         scan::text::scan(&self.inner, text, out);
+        self.drop_expired(out, from, |m| m.indicator);
     }
 
     /// Scans a buffer line by line (lines end at `\n`; a `\r` before it is not part of the

@@ -76,6 +76,8 @@ pub struct SetStats {
     pub merged: usize,
     /// Records rejected, over all loads.
     pub rejected: usize,
+    /// Indicators outside every validity window at the time the stats were taken.
+    pub expired: usize,
 }
 
 /// A deduplicated set of indicators with their sources and metadata.
@@ -279,8 +281,13 @@ impl IndicatorSet {
         &self.diagnostics
     }
 
-    /// Counts per kind, merges and rejections.
+    /// Counts per kind, merges, rejections, and indicators expired now.
     pub fn stats(&self) -> SetStats {
+        self.stats_at(crate::Timestamp::now())
+    }
+
+    /// [`IndicatorSet::stats`] with expiry judged at `now`.
+    pub fn stats_at(&self, now: crate::Timestamp) -> SetStats {
         let mut per_kind = BTreeMap::new();
         for i in &self.indicators {
             *per_kind.entry(i.kind).or_insert(0) += 1;
@@ -290,6 +297,11 @@ impl IndicatorSet {
             indicators: self.indicators.len(),
             merged: self.merged,
             rejected: self.rejected,
+            expired: self
+                .indicators
+                .iter()
+                .filter(|i| i.has_window() && !i.valid_at(now))
+                .count(),
         }
     }
 

@@ -7,6 +7,15 @@ use std::fmt;
 pub struct Timestamp(pub i64);
 
 impl Timestamp {
+    /// The current time from the system clock.
+    pub fn now() -> Timestamp {
+        let d = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs() as i64)
+            .unwrap_or(0);
+        Timestamp(d)
+    }
+
     /// Parses an RFC 3339 time (`2024-05-01T12:00:00Z`, fractions and offsets allowed), a bare date
     /// (`2024-05-01`, midnight UTC) or a number of seconds since the epoch (fractions dropped).
     pub fn parse(s: &str) -> Result<Timestamp, String> {
@@ -89,6 +98,26 @@ impl fmt::Display for Timestamp {
             secs / 60 % 60,
             secs % 60
         )
+    }
+}
+
+/// Where a matcher takes "now" from when it evaluates validity windows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Clock {
+    /// The system clock, read once per scan or lookup.
+    #[default]
+    System,
+    /// A fixed time: for retro-hunts ("was this valid when the log was written?") and tests.
+    Fixed(Timestamp),
+}
+
+impl Clock {
+    /// The clock's current time.
+    pub fn now(self) -> Timestamp {
+        match self {
+            Clock::System => Timestamp::now(),
+            Clock::Fixed(t) => t,
+        }
     }
 }
 
