@@ -2,6 +2,7 @@
 //! diagnostics for what could not be read. Parsers never normalise; `IndicatorSet` does.
 
 pub mod misp_json;
+pub mod suricata;
 pub mod text;
 pub mod zeek_intel;
 
@@ -47,27 +48,45 @@ pub enum Format {
     ZeekIntel,
     /// MISP JSON: an event, events, an attribute list, or a feed folder.
     MispJson,
+    /// A Suricata dataset or datarep file (values by their form; strings in base64).
+    SuricataDataset,
+    /// A Suricata IP reputation file (`address,category,score`).
+    SuricataIprep,
 }
 
 impl Format {
     /// Every format.
-    pub const ALL: [Format; 3] = [Format::Text, Format::ZeekIntel, Format::MispJson];
+    pub const ALL: [Format; 5] = [
+        Format::Text,
+        Format::ZeekIntel,
+        Format::MispJson,
+        Format::SuricataDataset,
+        Format::SuricataIprep,
+    ];
 
-    /// The stable name: `text`, `zeek-intel` or `misp-json`.
+    /// The stable name: `text`, `zeek-intel`, `misp-json`, `suricata-dataset` or
+    /// `suricata-iprep`.
     pub fn name(self) -> &'static str {
         match self {
             Format::Text => "text",
             Format::ZeekIntel => "zeek-intel",
             Format::MispJson => "misp-json",
+            Format::SuricataDataset => "suricata-dataset",
+            Format::SuricataIprep => "suricata-iprep",
         }
     }
 
     /// Tells the format from the content: JSON (first byte `{` or `[`) is MISP JSON; a `#fields`
-    /// line before the first data line makes a Zeek intel file; anything else is a plain list.
+    /// line before the first data line makes a Zeek intel file; `address,number,number` lines
+    /// are Suricata IP reputation; anything else is a plain list. (Suricata datasets look like
+    /// plain lists: name them with `suricata-dataset`.)
     pub fn detect(input: &[u8]) -> Format {
         let first = input.iter().find(|b| !b.is_ascii_whitespace());
         if matches!(first, Some(b'{' | b'[')) {
             return Format::MispJson;
+        }
+        if suricata::looks_like_iprep(input) {
+            return Format::SuricataIprep;
         }
         for line in input.split(|&b| b == b'\n') {
             let line = line.trim_ascii();
@@ -90,6 +109,8 @@ impl Format {
             Format::Text => text::parse(input, file, source),
             Format::ZeekIntel => zeek_intel::parse(input, file, source),
             Format::MispJson => misp_json::parse(input, file, source),
+            Format::SuricataDataset => suricata::parse_dataset(input, file, source),
+            Format::SuricataIprep => suricata::parse_iprep(input, file, source),
         }
     }
 }
