@@ -47,9 +47,9 @@ pub fn parse_dataset(input: &[u8], file: &Arc<str>, source: &Arc<str>) -> Parsed
                 continue;
             }
         }
-        let (text, kind, mode) = if normalize::ip(value).is_some() {
-            (value.to_string(), None, None)
-        } else if value.bytes().all(|b| b.is_ascii_hexdigit()) && matches!(value.len(), 32 | 64) {
+        let plain = normalize::ip(value).is_some()
+            || (value.bytes().all(|b| b.is_ascii_hexdigit()) && matches!(value.len(), 32 | 64));
+        let (text, kind, mode) = if plain {
             (value.to_string(), None, None)
         } else {
             let decoded = match base64::engine::general_purpose::STANDARD.decode(value) {
