@@ -30,8 +30,8 @@ pub struct IndicatorArgs {
     /// An indicator file, or a MISP feed folder; repeat for several (formats may differ).
     #[arg(short = 'i', long = "indicators", value_name = "FILE", required = true)]
     pub indicators: Vec<PathBuf>,
-    /// Format of the indicator files: text, zeek-intel, misp-json, suricata-dataset or
-    /// suricata-iprep (default: detected from content).
+    /// Format of the indicator files: text, zeek-intel, misp-json, misp-csv, suricata-dataset,
+    /// suricata-iprep or csv (default: detected from content).
     #[arg(long, value_name = "FORMAT")]
     pub format: Option<String>,
     /// Fail if any indicator line is bad, instead of loading the rest with warnings.
@@ -40,6 +40,25 @@ pub struct IndicatorArgs {
     /// Do not print load warnings.
     #[arg(short, long)]
     pub quiet: bool,
+    /// CSV: the value column, by header name or 0-based position (default: `value`, else the
+    /// first column).
+    #[arg(long, value_name = "COLUMN")]
+    pub csv_value: Option<String>,
+    /// CSV: the column holding each row's kind (kind names or MISP attribute types).
+    #[arg(long, value_name = "COLUMN")]
+    pub csv_kind: Option<String>,
+    /// CSV: one kind for every row.
+    #[arg(long, value_name = "KIND")]
+    pub csv_fixed_kind: Option<String>,
+    /// CSV: copy a column into metadata, as COLUMN=KEY (keys as in plain lists); repeatable.
+    #[arg(long, value_name = "COLUMN=KEY")]
+    pub csv_meta: Vec<String>,
+    /// CSV: the field separator (one character; `tab` for a tab).
+    #[arg(long, value_name = "CHAR")]
+    pub csv_delimiter: Option<String>,
+    /// CSV: the file has no header line.
+    #[arg(long)]
+    pub csv_no_header: bool,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

@@ -1,6 +1,7 @@
 //! Loading indicator files for every command, with warnings on standard error.
 
-use iocmatch::{Format, IndicatorSet, LoadOptions, LoadReport, Matcher};
+use iocmatch::source::csv::{Column, CsvMapping};
+use iocmatch::{Format, IndicatorSet, Kind, LoadOptions, LoadReport, Matcher};
 
 use crate::args::IndicatorArgs;
 use crate::Failure;
@@ -17,6 +18,7 @@ pub fn load(args: &IndicatorArgs) -> Result<(IndicatorSet, Vec<LoadReport>), Fai
     let opts = LoadOptions {
         strict: args.strict,
         format,
+        csv: csv_mapping(args)?,
         ..LoadOptions::default()
     };
     let mut set = IndicatorSet::new();
@@ -26,6 +28,40 @@ pub fn load(args: &IndicatorArgs) -> Result<(IndicatorSet, Vec<LoadReport>), Fai
         reports.push(report);
     }
     Ok((set, reports))
+}
+
+/// The CSV column mapping from the `--csv-*` flags.
+fn csv_mapping(args: &IndicatorArgs) -> Result<CsvMapping, Failure> {
+    let column = |s: &str| s.parse::<Column>().map_err(Failure::Usage);
+    let mut m = CsvMapping {
+        value: args.csv_value.as_deref().map(column).transpose()?,
+        kind: args.csv_kind.as_deref().map(column).transpose()?,
+        fixed_kind: args
+            .csv_fixed_kind
+            .as_deref()
+            .map(|k| k.parse::<Kind>().map_err(Failure::Usage))
+            .transpose()?,
+        header: !args.csv_no_header,
+        ..CsvMapping::default()
+    };
+    for pair in &args.csv_meta {
+        let (col, key) = pair
+            .split_once('=')
+            .ok_or_else(|| Failure::Usage(format!("--csv-meta {pair:?}: expected COLUMN=KEY")))?;
+        m.meta.push((column(col)?, key.to_string()));
+    }
+    if let Some(d) = &args.csv_delimiter {
+        m.delimiter = match d.as_str() {
+            "tab" | "\\t" => b'\t',
+            s if s.len() == 1 => s.as_bytes()[0],
+            _ => {
+                return Err(Failure::Usage(format!(
+                    "--csv-delimiter {d:?}: one character or `tab`"
+                )))
+            }
+        };
+    }
+    Ok(m)
 }
 
 /// Loads and compiles, printing load diagnostics unless quiet.

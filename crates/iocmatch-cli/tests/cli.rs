@@ -505,3 +505,66 @@ fn misp_events_load_and_stats_count_skipped_types() {
     assert_eq!(doc["files"][0]["skipped"]["text"], 1);
     assert_eq!(doc["rejected"], 1);
 }
+
+#[test]
+fn csv_files_follow_the_column_flags() {
+    let f = temp_file(
+        "map.csv",
+        b"ioc;type;note\nevil.example;domain;\"c2; wave 3\"\n192.0.2.0/24;ip-dst;scanner\n",
+    );
+    let out = run(
+        &[
+            "scan",
+            "--format",
+            "csv",
+            "--csv-delimiter",
+            ";",
+            "--csv-value",
+            "ioc",
+            "--csv-kind",
+            "type",
+            "--csv-meta",
+            "note=desc",
+            "-i",
+            s(&f),
+        ],
+        Some(b"x.evil.example 192.0.2.5\n"),
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let recs = records(&out);
+    assert_eq!(recs.len(), 2);
+    assert_eq!(recs[0]["meta"][0]["description"], "c2; wave 3");
+    assert_eq!(
+        recs[0]["meta"][0]["location"]
+            .as_str()
+            .unwrap()
+            .rsplit(':')
+            .next(),
+        Some("2")
+    );
+    let bad = run(
+        &[
+            "scan",
+            "--format",
+            "csv",
+            "--csv-value",
+            "nope",
+            "-i",
+            s(&f),
+        ],
+        Some(b"x\n"),
+    );
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("no column \"nope\""));
+    let bad = run(
+        &["scan", "--csv-meta", "novalue", "-i", s(&f)],
+        Some(b"x\n"),
+    );
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("COLUMN=KEY"));
+}

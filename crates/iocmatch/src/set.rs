@@ -22,6 +22,8 @@ pub struct LoadOptions {
     pub format: Option<Format>,
     /// Longest value accepted, in bytes; longer values are errors.
     pub max_value_len: usize,
+    /// How to read `csv` (and `misp-csv`) files.
+    pub csv: crate::source::csv::CsvMapping,
 }
 
 impl Default for LoadOptions {
@@ -31,6 +33,7 @@ impl Default for LoadOptions {
             source: None,
             format: None,
             max_value_len: 64 * 1024,
+            csv: Default::default(),
         }
     }
 }
@@ -222,7 +225,7 @@ impl IndicatorSet {
                 .as_deref()
                 .unwrap_or_else(|| default_source(name)),
         );
-        let parsed = format.parse(input, &file, &source);
+        let parsed = format.parse_with(input, &file, &source, &opts.csv);
         let mut report = self.add_parsed(name, parsed, opts)?;
         report.format = Some(format);
         Ok(report)

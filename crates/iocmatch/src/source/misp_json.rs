@@ -155,6 +155,48 @@ fn kind_of(part: Part, value: &str) -> Result<Option<Kind>, String> {
     }))
 }
 
+/// What a MISP attribute of one type gives: a (kind, value) per matchable part, the composite's
+/// port if it has one, and whether a part could not be matched (the `ssdeep` of
+/// `filename|ssdeep`).
+pub(crate) struct Split {
+    pub parts: Vec<(Kind, String)>,
+    pub port: Option<String>,
+    pub unmatched_part: bool,
+}
+
+/// Splits a MISP attribute by its type. `None` when the type cannot be matched at all.
+pub(crate) fn split_attribute(ty: &str, value: &str) -> Option<Result<Split, String>> {
+    let parts = parts_of(ty)?;
+    let values: Vec<&str> = if parts.len() == 1 {
+        vec![value]
+    } else {
+        value.splitn(parts.len(), '|').collect()
+    };
+    if values.len() != parts.len() {
+        return Some(Err(format!(
+            "{ty} value {value:?} does not have {} parts",
+            parts.len()
+        )));
+    }
+    let mut out = Split {
+        parts: Vec::new(),
+        port: None,
+        unmatched_part: false,
+    };
+    for (part, v) in parts.iter().zip(&values) {
+        match part {
+            Part::Port => out.port = Some(v.to_string()),
+            Part::Unmatched => out.unmatched_part = true,
+            _ => match kind_of(*part, v) {
+                Ok(Some(k)) => out.parts.push((k, v.to_string())),
+                Ok(None) => {}
+                Err(e) => return Some(Err(format!("{ty}: {e}"))),
+            },
+        }
+    }
+    Some(Ok(out))
+}
+
 /// What an event contributes to each of its attributes' metadata.
 #[derive(Default, Clone)]
 struct EventInfo {
@@ -312,49 +354,28 @@ impl Reader<'_> {
             Some(u) => format!("{path} ({u})"),
             None => path.to_string(),
         };
-        let Some(parts) = parts_of(&ty) else {
-            *self.out.skipped.entry(ty).or_insert(0) += 1;
-            return;
+        let split = match split_attribute(&ty, &value) {
+            None => {
+                *self.out.skipped.entry(ty).or_insert(0) += 1;
+                return;
+            }
+            Some(Err(e)) => return self.problem(format!("{at}: {e}")),
+            Some(Ok(split)) => split,
         };
-        let values: Vec<&str> = if parts.len() == 1 {
-            vec![value.as_str()]
-        } else {
-            value.splitn(parts.len(), '|').collect()
-        };
-        if values.len() != parts.len() {
-            return self.problem(format!(
-                "{at}: {ty} value {value:?} does not have {} parts",
-                parts.len()
-            ));
+        if split.unmatched_part {
+            *self.out.skipped.entry(format!("{ty} (part)")).or_insert(0) += 1;
         }
-        let port = parts
-            .iter()
-            .zip(&values)
-            .find(|(p, _)| **p == Part::Port)
-            .map(|(_, v)| v.to_string());
         let location = Location {
             file: self.file.clone(),
             line: 0,
         };
-        for (part, v) in parts.iter().zip(&values) {
-            if *part == Part::Unmatched {
-                *self.out.skipped.entry(format!("{ty} (part)")).or_insert(0) += 1;
-                continue;
-            }
-            let kind = match kind_of(*part, v) {
-                Ok(Some(k)) => k,
-                Ok(None) => continue,
-                Err(e) => {
-                    self.problem(format!("{at}: {ty}: {e}"));
-                    continue;
-                }
-            };
+        for (kind, v) in &split.parts {
             let mut rec: Record = record(
                 v,
                 location.clone(),
                 info.source.as_ref().unwrap_or(self.source),
             );
-            rec.kind = Some(kind);
+            rec.kind = Some(*kind);
             let meta = &mut rec.origin.meta;
             meta.to_ids = flag(a.get("to_ids"));
             meta.description = text(a.get("comment"));
@@ -373,7 +394,7 @@ impl Reader<'_> {
                     extra.insert(name.into(), v);
                 }
             }
-            if let Some(p) = &port {
+            if let Some(p) = &split.port {
                 extra.insert("port".into(), p.clone());
             }
             meta.extra = extra;

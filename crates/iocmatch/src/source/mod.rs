@@ -1,6 +1,7 @@
 //! Indicator sources: one pure parser per format, turning bytes into `Record`s plus located
 //! diagnostics for what could not be read. Parsers never normalise; `IndicatorSet` does.
 
+pub mod csv;
 pub mod misp_json;
 pub mod suricata;
 pub mod text;
@@ -52,20 +53,26 @@ pub enum Format {
     SuricataDataset,
     /// A Suricata IP reputation file (`address,category,score`).
     SuricataIprep,
+    /// CSV with a column mapping (`csv::CsvMapping`).
+    Csv,
+    /// A MISP CSV export or CSV feed.
+    MispCsv,
 }
 
 impl Format {
     /// Every format.
-    pub const ALL: [Format; 5] = [
+    pub const ALL: [Format; 7] = [
         Format::Text,
         Format::ZeekIntel,
         Format::MispJson,
+        Format::MispCsv,
         Format::SuricataDataset,
         Format::SuricataIprep,
+        Format::Csv,
     ];
 
-    /// The stable name: `text`, `zeek-intel`, `misp-json`, `suricata-dataset` or
-    /// `suricata-iprep`.
+    /// The stable name: `text`, `zeek-intel`, `misp-json`, `misp-csv`, `suricata-dataset`,
+    /// `suricata-iprep` or `csv`.
     pub fn name(self) -> &'static str {
         match self {
             Format::Text => "text",
@@ -73,13 +80,15 @@ impl Format {
             Format::MispJson => "misp-json",
             Format::SuricataDataset => "suricata-dataset",
             Format::SuricataIprep => "suricata-iprep",
+            Format::Csv => "csv",
+            Format::MispCsv => "misp-csv",
         }
     }
 
     /// Tells the format from the content: JSON (first byte `{` or `[`) is MISP JSON; a `#fields`
     /// line before the first data line makes a Zeek intel file; `address,number,number` lines
-    /// are Suricata IP reputation; anything else is a plain list. (Suricata datasets look like
-    /// plain lists: name them with `suricata-dataset`.)
+    /// are Suricata IP reputation; a `uuid,event_id,...` header is a MISP CSV export; anything
+    /// else is a plain list. (Suricata datasets and other CSV look like plain lists: name them.)
     pub fn detect(input: &[u8]) -> Format {
         let first = input.iter().find(|b| !b.is_ascii_whitespace());
         if matches!(first, Some(b'{' | b'[')) {
@@ -87,6 +96,9 @@ impl Format {
         }
         if suricata::looks_like_iprep(input) {
             return Format::SuricataIprep;
+        }
+        if input.trim_ascii_start().starts_with(b"uuid,event_id,") {
+            return Format::MispCsv;
         }
         for line in input.split(|&b| b == b'\n') {
             let line = line.trim_ascii();
@@ -104,8 +116,22 @@ impl Format {
     }
 
     /// Parses `input`, naming it `file` in locations; `source` is the default source name.
+    /// CSV formats use the default mapping; see [`Format::parse_with`].
     pub fn parse(self, input: &[u8], file: &Arc<str>, source: &Arc<str>) -> Parsed {
+        self.parse_with(input, file, source, &csv::CsvMapping::default())
+    }
+
+    /// [`Format::parse`] with a CSV column mapping (used by `csv` and `misp-csv`).
+    pub fn parse_with(
+        self,
+        input: &[u8],
+        file: &Arc<str>,
+        source: &Arc<str>,
+        mapping: &csv::CsvMapping,
+    ) -> Parsed {
         match self {
+            Format::Csv => csv::parse(input, file, source, mapping, false),
+            Format::MispCsv => csv::parse(input, file, source, mapping, true),
             Format::Text => text::parse(input, file, source),
             Format::ZeekIntel => zeek_intel::parse(input, file, source),
             Format::MispJson => misp_json::parse(input, file, source),
