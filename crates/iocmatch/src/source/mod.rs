@@ -2,6 +2,7 @@
 //! diagnostics for what could not be read. Parsers never normalise; `IndicatorSet` does.
 
 pub mod csv;
+pub mod freetext;
 pub mod misp_json;
 pub mod suricata;
 pub mod text;
@@ -57,22 +58,25 @@ pub enum Format {
     Csv,
     /// A MISP CSV export or CSV feed.
     MispCsv,
+    /// Free text (MISP's freetext import): indicators picked out of prose.
+    MispFreetext,
 }
 
 impl Format {
     /// Every format.
-    pub const ALL: [Format; 7] = [
+    pub const ALL: [Format; 8] = [
         Format::Text,
         Format::ZeekIntel,
         Format::MispJson,
         Format::MispCsv,
+        Format::MispFreetext,
         Format::SuricataDataset,
         Format::SuricataIprep,
         Format::Csv,
     ];
 
-    /// The stable name: `text`, `zeek-intel`, `misp-json`, `misp-csv`, `suricata-dataset`,
-    /// `suricata-iprep` or `csv`.
+    /// The stable name: `text`, `zeek-intel`, `misp-json`, `misp-csv`, `misp-freetext`,
+    /// `suricata-dataset`, `suricata-iprep` or `csv`.
     pub fn name(self) -> &'static str {
         match self {
             Format::Text => "text",
@@ -82,6 +86,7 @@ impl Format {
             Format::SuricataIprep => "suricata-iprep",
             Format::Csv => "csv",
             Format::MispCsv => "misp-csv",
+            Format::MispFreetext => "misp-freetext",
         }
     }
 
@@ -132,6 +137,7 @@ impl Format {
         match self {
             Format::Csv => csv::parse(input, file, source, mapping, false),
             Format::MispCsv => csv::parse(input, file, source, mapping, true),
+            Format::MispFreetext => freetext::parse(input, file, source),
             Format::Text => text::parse(input, file, source),
             Format::ZeekIntel => zeek_intel::parse(input, file, source),
             Format::MispJson => misp_json::parse(input, file, source),
