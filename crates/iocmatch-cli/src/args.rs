@@ -40,6 +40,10 @@ pub struct IndicatorArgs {
     /// Do not print load warnings.
     #[arg(short, long)]
     pub quiet: bool,
+    /// What to do with over-broad indicators (networks shorter than /8 or /16 for IPv6, public
+    /// suffixes as domains with subdomains, strings under 4 bytes): reject, warn or allow.
+    #[arg(long, value_name = "POLICY", default_value = "warn")]
+    pub broad: String,
     /// CSV: the value column, by header name or 0-based position (default: `value`, else the
     /// first column).
     #[arg(long, value_name = "COLUMN")]

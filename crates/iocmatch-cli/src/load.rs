@@ -19,6 +19,10 @@ pub fn load(args: &IndicatorArgs) -> Result<(IndicatorSet, Vec<LoadReport>), Fai
         strict: args.strict,
         format,
         csv: csv_mapping(args)?,
+        guards: iocmatch::Guards {
+            policy: args.broad.parse().map_err(Failure::Usage)?,
+            ..Default::default()
+        },
         ..LoadOptions::default()
     };
     let mut set = IndicatorSet::new();

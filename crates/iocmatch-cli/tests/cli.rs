@@ -568,3 +568,24 @@ fn csv_files_follow_the_column_flags() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("COLUMN=KEY"));
 }
+
+#[test]
+fn over_broad_indicators_warn_or_fail_by_flag() {
+    let f = temp_file("broad.txt", b"evil.example\n0.0.0.0/0\n");
+    let out = run(&["scan", "-i", s(&f)], Some(b"192.0.2.1\n"));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "loaded with a warning, and it matches"
+    );
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .contains("broad.txt:2: warning: network 0.0.0.0/0 is over-broad"));
+    let out = run(
+        &["scan", "--broad", "reject", "-i", s(&f)],
+        Some(b"192.0.2.1\n"),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("broad.txt:2: error:"));
+    let out = run(&["scan", "--broad", "maybe", "-i", s(&f)], Some(b"x\n"));
+    assert_eq!(out.status.code(), Some(2));
+}

@@ -35,6 +35,7 @@
 
 pub mod engine;
 mod error;
+mod guard;
 mod indicator;
 mod matcher;
 pub mod normalize;
@@ -47,6 +48,7 @@ mod time;
 
 pub use engine::{Hit, How};
 pub use error::{Diagnostic, Error, Severity};
+pub use guard::{BroadPolicy, Guards};
 pub use indicator::{Indicator, IndicatorId, Kind, Location, Metadata, Mode, Origin, Record};
 pub use matcher::{CompileOptions, LineMatch, Match, Matcher};
 pub use refang::refang;

@@ -24,6 +24,8 @@ pub struct LoadOptions {
     pub max_value_len: usize,
     /// How to read `csv` (and `misp-csv`) files.
     pub csv: crate::source::csv::CsvMapping,
+    /// What counts as over-broad, and what to do with it.
+    pub guards: crate::guard::Guards,
 }
 
 impl Default for LoadOptions {
@@ -34,6 +36,7 @@ impl Default for LoadOptions {
             format: None,
             max_value_len: 64 * 1024,
             csv: Default::default(),
+            guards: Default::default(),
         }
     }
 }
@@ -109,21 +112,22 @@ impl IndicatorSet {
     /// loaded refanged, for the kinds analysts defang: addresses, networks, domains, URLs and
     /// e-mail addresses.
     pub fn add(&mut self, rec: Record) -> Result<(IndicatorId, Option<Diagnostic>), Diagnostic> {
-        let n = normalize::indicator(&rec.value, rec.kind, rec.mode).or_else(|e| {
-            let refangable = rec.kind.is_none_or(|k| {
-                matches!(
-                    k,
-                    Kind::Ipv4 | Kind::Ipv6 | Kind::Cidr | Kind::Domain | Kind::Url | Kind::Email
-                )
-            });
-            match crate::refang::refang(&rec.value) {
-                std::borrow::Cow::Owned(r) if refangable => {
-                    normalize::indicator(&r, rec.kind, rec.mode).map_err(|_| e)
-                }
-                _ => Err(e),
-            }
-        });
-        let n = n.map_err(|e| Diagnostic::error(rec.origin.location.clone(), e))?;
+        let n = normalize_record(&rec)?;
+        if self.indicators.len() >= u32::MAX as usize {
+            return Err(Diagnostic::error(
+                rec.origin.location.clone(),
+                "more than 2^32 indicators",
+            ));
+        }
+        Ok(self.insert(n, rec))
+    }
+
+    /// Inserts a normalised record: a new indicator, or one more origin of an existing one.
+    fn insert(
+        &mut self,
+        n: normalize::Normalized,
+        rec: Record,
+    ) -> (IndicatorId, Option<Diagnostic>) {
         let warning = n
             .warning
             .map(|w| Diagnostic::warning(rec.origin.location.clone(), w));
@@ -131,11 +135,10 @@ impl IndicatorSet {
         if let Some(&id) = self.index.get(&key) {
             self.indicators[id.index()].origins.push(rec.origin);
             self.merged += 1;
-            return Ok((id, warning));
+            return (id, warning);
         }
-        let id = IndicatorId(u32::try_from(self.indicators.len()).map_err(|_| {
-            Diagnostic::error(rec.origin.location.clone(), "more than 2^32 indicators")
-        })?);
+        // Ids are u32; both callers check the count first.
+        let id = IndicatorId(self.indicators.len() as u32);
         self.indicators.push(Indicator {
             kind: key.0,
             value: key.2.clone(),
@@ -143,7 +146,7 @@ impl IndicatorSet {
             origins: vec![rec.origin],
         });
         self.index.insert(key, id);
-        Ok((id, warning))
+        (id, warning)
     }
 
     /// Adds parsed records. In strict mode, any error leaves the set exactly as it was.
@@ -183,13 +186,30 @@ impl IndicatorSet {
                 report.rejected += 1;
                 continue;
             }
-            match target.add(rec) {
-                Ok((_, warning)) => report.diagnostics.extend(warning),
+            let n = match normalize_record(&rec) {
+                Ok(n) => n,
                 Err(d) => {
                     report.diagnostics.push(d);
                     report.rejected += 1;
+                    continue;
+                }
+            };
+            if let Some(d) = broad(&n, &rec, &opts.guards) {
+                let fatal = d.severity == Severity::Error;
+                report.diagnostics.push(d);
+                if fatal {
+                    report.rejected += 1;
+                    continue;
                 }
             }
+            if target.indicators.len() >= u32::MAX as usize {
+                return Err(Error::Limit(format!(
+                    "{input}: more than {} indicators",
+                    u32::MAX
+                )));
+            }
+            let (_, warning) = target.insert(n, rec);
+            report.diagnostics.extend(warning);
         }
         report.added = target.indicators.len() - before;
         report.merged = target.merged - merged_before;
@@ -319,6 +339,45 @@ impl IndicatorSet {
     }
 }
 
+/// Normalises a record, refanging values of the defangable kinds that do not parse as written.
+fn normalize_record(rec: &Record) -> Result<normalize::Normalized, Diagnostic> {
+    normalize::indicator(&rec.value, rec.kind, rec.mode)
+        .or_else(|e| {
+            let refangable = rec.kind.is_none_or(|k| {
+                matches!(
+                    k,
+                    Kind::Ipv4 | Kind::Ipv6 | Kind::Cidr | Kind::Domain | Kind::Url | Kind::Email
+                )
+            });
+            match crate::refang::refang(&rec.value) {
+                std::borrow::Cow::Owned(r) if refangable => {
+                    normalize::indicator(&r, rec.kind, rec.mode).map_err(|_| e)
+                }
+                _ => Err(e),
+            }
+        })
+        .map_err(|e| Diagnostic::error(rec.origin.location.clone(), e))
+}
+
+/// A diagnostic for an over-broad indicator under `guards`' policy (none if it is fine or
+/// allowed).
+fn broad(
+    n: &normalize::Normalized,
+    rec: &Record,
+    guards: &crate::guard::Guards,
+) -> Option<Diagnostic> {
+    use crate::guard::BroadPolicy;
+    if guards.policy == BroadPolicy::Allow {
+        return None;
+    }
+    let why = guards.check(n.kind, &n.value, n.mode)?;
+    let loc = rec.origin.location.clone();
+    Some(match guards.policy {
+        BroadPolicy::Reject => Diagnostic::error(loc, why),
+        _ => Diagnostic::warning(loc, why),
+    })
+}
+
 enum FeedError {
     Io(std::path::PathBuf, std::io::Error),
     NotAFeed,
@@ -441,6 +500,35 @@ mod tests {
             .unwrap();
         assert_eq!((r.added, r.rejected), (1, 1));
         assert_eq!(set.stats().rejected, 1);
+    }
+
+    #[test]
+    fn over_broad_indicators_follow_the_policy() {
+        let list = b"0.0.0.0/0\ncom\tkind=domain\nab\tkind=literal\nevil.example\n";
+        for (policy, added, errors, warnings) in [
+            (crate::BroadPolicy::Reject, 1, 3, 0),
+            (crate::BroadPolicy::Warn, 4, 0, 3),
+            (crate::BroadPolicy::Allow, 4, 0, 0),
+        ] {
+            let opts = LoadOptions {
+                guards: crate::Guards {
+                    policy,
+                    ..Default::default()
+                },
+                ..LoadOptions::default()
+            };
+            let r = IndicatorSet::new().load("l", list, &opts).unwrap();
+            let count = |s: Severity| r.diagnostics.iter().filter(|d| d.severity == s).count();
+            assert_eq!(
+                (r.added, count(Severity::Error), count(Severity::Warning)),
+                (added, errors, warnings),
+                "{policy}"
+            );
+            if errors > 0 {
+                assert_eq!(r.diagnostics[0].location.line, 1);
+                assert!(r.diagnostics[1].message.contains("public suffix"));
+            }
+        }
     }
 
     #[test]
