@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use super::{lines, record, Parsed};
+use super::{each_line, record, Lines, Parsed};
 use crate::indicator::Kind;
 use crate::normalize;
 
@@ -17,14 +17,7 @@ fn is_separator(c: char) -> bool {
 /// Parses free text.
 pub fn parse(input: &[u8], file: &Arc<str>, source: &Arc<str>) -> Parsed {
     let mut out = Parsed::default();
-    for (loc, line) in lines(input, file) {
-        let line = match line {
-            Ok(l) => l,
-            Err(d) => {
-                out.problems.push(d);
-                continue;
-            }
-        };
+    each_line(input, file, Lines::All, &mut out, |out, loc, line| {
         // Refang the line first: some forms (` dot `, ` (at) `) span what would be tokens.
         let line = crate::refang::refang(line);
         let mut read_any = false;
@@ -56,7 +49,7 @@ pub fn parse(input: &[u8], file: &Arc<str>, source: &Arc<str>) -> Parsed {
         if read_any {
             out.lines_read += 1;
         }
-    }
+    });
     out
 }
 

@@ -168,31 +168,54 @@ impl FromStr for Format {
     }
 }
 
-/// Splits input into numbered lines (1-based), without `\n` or a `\r` before it, as UTF-8.
-/// Lines that are not valid UTF-8 come back as errors naming the byte offset.
-pub(crate) fn lines<'a>(
-    input: &'a [u8],
-    file: &'a Arc<str>,
-) -> impl Iterator<Item = (Location, Result<&'a str, Diagnostic>)> + 'a {
+/// Which lines a line-based format hands to its parser.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Lines {
+    /// Every line, as written.
+    All,
+    /// Lines other than blank lines and `#` comments (leading white space aside); each one
+    /// counts in `lines_read`.
+    Data,
+}
+
+/// Calls `f(out, location, line)` for each numbered (1-based) line of `input`, without its `\n`
+/// or a `\r` before it. A line that is not valid UTF-8 becomes a located error in `out`.
+pub(crate) fn each_line(
+    input: &[u8],
+    file: &Arc<str>,
+    which: Lines,
+    out: &mut Parsed,
+    mut f: impl FnMut(&mut Parsed, Location, &str),
+) {
     let input = input.strip_suffix(b"\n").unwrap_or(input);
-    input
-        .split(|&b| b == b'\n')
-        .enumerate()
-        .filter(move |_| !input.is_empty())
-        .map(move |(i, line)| {
-            let line = line.strip_suffix(b"\r").unwrap_or(line);
-            let loc = Location {
-                file: file.clone(),
-                line: u32::try_from(i + 1).unwrap_or(u32::MAX),
-            };
-            let text = std::str::from_utf8(line).map_err(|e| {
-                Diagnostic::error(
-                    loc.clone(),
-                    format!("line is not valid UTF-8 (at byte {})", e.valid_up_to()),
-                )
-            });
-            (loc, text)
-        })
+    if input.is_empty() {
+        return;
+    }
+    for (i, line) in input.split(|&b| b == b'\n').enumerate() {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        let loc = Location {
+            file: file.clone(),
+            line: u32::try_from(i + 1).unwrap_or(u32::MAX),
+        };
+        let text = match std::str::from_utf8(line) {
+            Ok(t) => t,
+            Err(e) => {
+                let msg = format!("line is not valid UTF-8 (at byte {})", e.valid_up_to());
+                out.problems.push(Diagnostic::error(loc, msg));
+                continue;
+            }
+        };
+        if which == Lines::Data {
+            let trimmed = text.trim();
+            if trimmed.is_empty() || trimmed.starts_with('#') {
+                continue;
+            }
+            out.lines_read += 1;
+            f(out, loc, text);
+        } else {
+            f(out, loc, text);
+        }
+    }
 }
 
 /// Applies one `key=value` metadata field to a record. Keys shared by the formats: `kind`,

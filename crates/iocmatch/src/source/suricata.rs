@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use base64::Engine as _;
 
-use super::{lines, record, Parsed};
+use super::{each_line, record, Lines, Parsed};
 use crate::error::Diagnostic;
 use crate::indicator::{Kind, Mode};
 use crate::normalize;
@@ -22,18 +22,8 @@ use crate::normalize;
 /// Parses a dataset (or datarep) file.
 pub fn parse_dataset(input: &[u8], file: &Arc<str>, source: &Arc<str>) -> Parsed {
     let mut out = Parsed::default();
-    for (loc, line) in lines(input, file) {
-        let line = match line {
-            Ok(l) => l.trim(),
-            Err(d) => {
-                out.problems.push(d);
-                continue;
-            }
-        };
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        out.lines_read += 1;
+    each_line(input, file, Lines::Data, &mut out, |out, loc, line| {
+        let line = line.trim();
         let (value, reputation) = match line.split_once(',') {
             Some((v, r)) => (v.trim(), Some(r.trim())),
             None => (line, None),
@@ -44,7 +34,7 @@ pub fn parse_dataset(input: &[u8], file: &Arc<str>, source: &Arc<str>) -> Parsed
                     loc,
                     format!("reputation {r:?} is not a number"),
                 ));
-                continue;
+                return;
             }
         }
         let plain = normalize::ip(value).is_some()
@@ -59,7 +49,7 @@ pub fn parse_dataset(input: &[u8], file: &Arc<str>, source: &Arc<str>) -> Parsed
                         loc,
                         format!("{value:?} is neither an address, a digest nor base64 ({e})"),
                     ));
-                    continue;
+                    return;
                 }
             };
             let Ok(s) = String::from_utf8(decoded) else {
@@ -67,7 +57,7 @@ pub fn parse_dataset(input: &[u8], file: &Arc<str>, source: &Arc<str>) -> Parsed
                     loc,
                     "base64 value does not decode to UTF-8 text",
                 ));
-                continue;
+                return;
             };
             match normalize::detect(&s) {
                 Ok(Kind::Domain) => (s, Some(Kind::Domain), Some(Mode::Exact)),
@@ -85,25 +75,15 @@ pub fn parse_dataset(input: &[u8], file: &Arc<str>, source: &Arc<str>) -> Parsed
                 .insert("reputation".into(), r.to_string());
         }
         out.records.push(rec);
-    }
+    });
     out
 }
 
 /// Parses an IP reputation file.
 pub fn parse_iprep(input: &[u8], file: &Arc<str>, source: &Arc<str>) -> Parsed {
     let mut out = Parsed::default();
-    for (loc, line) in lines(input, file) {
-        let line = match line {
-            Ok(l) => l.trim(),
-            Err(d) => {
-                out.problems.push(d);
-                continue;
-            }
-        };
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        out.lines_read += 1;
+    each_line(input, file, Lines::Data, &mut out, |out, loc, line| {
+        let line = line.trim();
         let fields: Vec<&str> = line.split(',').map(str::trim).collect();
         let [addr, category, score] = fields[..] else {
             out.problems.push(Diagnostic::error(
@@ -113,7 +93,7 @@ pub fn parse_iprep(input: &[u8], file: &Arc<str>, source: &Arc<str>) -> Parsed {
                     fields.len()
                 ),
             ));
-            continue;
+            return;
         };
         let numbers_ok =
             category.parse::<u8>().is_ok() && score.parse::<u8>().is_ok_and(|s| s <= 127);
@@ -122,7 +102,7 @@ pub fn parse_iprep(input: &[u8], file: &Arc<str>, source: &Arc<str>) -> Parsed {
                 loc,
                 "category must be 0-255 and score 0-127",
             ));
-            continue;
+            return;
         }
         let mut rec = record(addr, loc, source);
         rec.kind = Some(if addr.contains('/') {
@@ -141,7 +121,7 @@ pub fn parse_iprep(input: &[u8], file: &Arc<str>, source: &Arc<str>) -> Parsed {
             .extra
             .insert("score".into(), score.to_string());
         out.records.push(rec);
-    }
+    });
     out
 }
 

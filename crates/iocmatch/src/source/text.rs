@@ -13,25 +13,13 @@
 
 use std::sync::Arc;
 
-use super::{apply_field, lines, record, Parsed};
+use super::{apply_field, each_line, record, Lines, Parsed};
 use crate::error::Diagnostic;
 
 /// Parses a plain list.
 pub fn parse(input: &[u8], file: &Arc<str>, source: &Arc<str>) -> Parsed {
     let mut out = Parsed::default();
-    for (loc, line) in lines(input, file) {
-        let line = match line {
-            Ok(l) => l,
-            Err(d) => {
-                out.problems.push(d);
-                continue;
-            }
-        };
-        let trimmed = line.trim();
-        if trimmed.is_empty() || trimmed.starts_with('#') {
-            continue;
-        }
-        out.lines_read += 1;
+    each_line(input, file, Lines::Data, &mut out, |out, loc, line| {
         let mut fields = line.split('\t');
         let value = fields.next().unwrap_or("").trim();
         let mut rec = record(value, loc.clone(), source);
@@ -56,7 +44,7 @@ pub fn parse(input: &[u8], file: &Arc<str>, source: &Arc<str>) -> Parsed {
             Some(e) => out.problems.push(Diagnostic::error(loc, e)),
             None => out.records.push(rec),
         }
-    }
+    });
     out
 }
 

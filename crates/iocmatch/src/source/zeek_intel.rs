@@ -21,7 +21,7 @@
 
 use std::sync::Arc;
 
-use super::{apply_field, lines, record, Parsed};
+use super::{apply_field, each_line, record, Lines, Parsed};
 use crate::error::Diagnostic;
 use crate::indicator::{Kind, Record};
 use crate::normalize;
@@ -56,14 +56,7 @@ fn header(line: &str) -> Result<Columns, String> {
 pub fn parse(input: &[u8], file: &Arc<str>, source: &Arc<str>) -> Parsed {
     let mut out = Parsed::default();
     let mut cols: Option<Columns> = None;
-    for (loc, line) in lines(input, file) {
-        let line = match line {
-            Ok(l) => l,
-            Err(d) => {
-                out.problems.push(d);
-                continue;
-            }
-        };
+    each_line(input, file, Lines::All, &mut out, |out, loc, line| {
         if line.starts_with("#fields") {
             match header(line) {
                 Ok(c) => cols = Some(c),
@@ -72,10 +65,10 @@ pub fn parse(input: &[u8], file: &Arc<str>, source: &Arc<str>) -> Parsed {
                     cols = None;
                 }
             }
-            continue;
+            return;
         }
         if line.trim().is_empty() || line.starts_with('#') {
-            continue;
+            return;
         }
         out.lines_read += 1;
         let Some(c) = &cols else {
@@ -83,13 +76,13 @@ pub fn parse(input: &[u8], file: &Arc<str>, source: &Arc<str>) -> Parsed {
                 loc,
                 "data line without a valid #fields header before it",
             ));
-            continue;
+            return;
         };
         match row(line, c, loc.clone(), source) {
             Ok(rec) => out.records.push(rec),
             Err(e) => out.problems.push(Diagnostic::error(loc, e)),
         }
-    }
+    });
     out
 }
 
