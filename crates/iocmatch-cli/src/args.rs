@@ -22,6 +22,8 @@ pub enum Command {
     Check(CheckArgs),
     /// Load indicator files and report counts per kind and every problem found.
     Stats(StatsArgs),
+    /// Like stats, but exit 1 if any indicator could not be loaded: for checking feeds in CI.
+    Validate(StatsArgs),
 }
 
 /// Where indicators come from, shared by every command.

@@ -589,3 +589,17 @@ fn over_broad_indicators_warn_or_fail_by_flag() {
     let out = run(&["scan", "--broad", "maybe", "-i", s(&f)], Some(b"x\n"));
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn validate_fails_on_bad_records_and_passes_clean_feeds() {
+    let bad = temp_file("bad-feed.txt", b"evil.example\nnot a value\n");
+    let out = run(&["validate", "-i", s(&bad)], None);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("bad-feed.txt:2: error:"));
+    let good = temp_file("good-feed.txt", b"evil.example\n192.0.2.1\n");
+    assert_eq!(
+        run(&["validate", "-i", s(&good)], None).status.code(),
+        Some(0)
+    );
+    assert_eq!(run(&["stats", "-i", s(&bad)], None).status.code(), Some(0));
+}
