@@ -33,7 +33,7 @@ pub struct IndicatorArgs {
     #[arg(short = 'i', long = "indicators", value_name = "FILE", required = true)]
     pub indicators: Vec<PathBuf>,
     /// Format of the indicator files: text, zeek-intel, misp-json, misp-csv, misp-freetext,
-    /// suricata-dataset, suricata-iprep or csv (default: detected from content).
+    /// stix2, suricata-dataset, suricata-iprep or csv (default: detected from content).
     #[arg(long, value_name = "FORMAT")]
     pub format: Option<String>,
     /// Fail if any indicator line is bad, instead of loading the rest with warnings.

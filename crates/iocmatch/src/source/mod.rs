@@ -4,6 +4,7 @@
 pub mod csv;
 pub mod freetext;
 pub mod misp_json;
+pub mod stix;
 pub mod suricata;
 pub mod text;
 pub mod zeek_intel;
@@ -60,22 +61,25 @@ pub enum Format {
     MispCsv,
     /// Free text (MISP's freetext import): indicators picked out of prose.
     MispFreetext,
+    /// A STIX 2.x bundle: indicator patterns compiled.
+    Stix2,
 }
 
 impl Format {
     /// Every format.
-    pub const ALL: [Format; 8] = [
+    pub const ALL: [Format; 9] = [
         Format::Text,
         Format::ZeekIntel,
         Format::MispJson,
         Format::MispCsv,
         Format::MispFreetext,
+        Format::Stix2,
         Format::SuricataDataset,
         Format::SuricataIprep,
         Format::Csv,
     ];
 
-    /// The stable name: `text`, `zeek-intel`, `misp-json`, `misp-csv`, `misp-freetext`,
+    /// The stable name: `text`, `zeek-intel`, `misp-json`, `misp-csv`, `misp-freetext`, `stix2`,
     /// `suricata-dataset`, `suricata-iprep` or `csv`.
     pub fn name(self) -> &'static str {
         match self {
@@ -87,17 +91,26 @@ impl Format {
             Format::Csv => "csv",
             Format::MispCsv => "misp-csv",
             Format::MispFreetext => "misp-freetext",
+            Format::Stix2 => "stix2",
         }
     }
 
-    /// Tells the format from the content: JSON (first byte `{` or `[`) is MISP JSON; a `#fields`
+    /// Tells the format from the content: JSON (first byte `{` or `[`) is STIX if it names a
+    /// `"bundle"` or a `"spec_version"`, else MISP JSON; a `#fields`
     /// line before the first data line makes a Zeek intel file; `address,number,number` lines
     /// are Suricata IP reputation; a `uuid,event_id,...` header is a MISP CSV export; anything
     /// else is a plain list. (Suricata datasets and other CSV look like plain lists: name them.)
     pub fn detect(input: &[u8]) -> Format {
         let first = input.iter().find(|b| !b.is_ascii_whitespace());
         if matches!(first, Some(b'{' | b'[')) {
-            return Format::MispJson;
+            let head = &input[..input.len().min(64 * 1024)];
+            let stix = memchr::memmem::find(head, b"\"spec_version\"").is_some()
+                || memchr::memmem::find(head, b"\"bundle\"").is_some();
+            return if stix {
+                Format::Stix2
+            } else {
+                Format::MispJson
+            };
         }
         if suricata::looks_like_iprep(input) {
             return Format::SuricataIprep;
@@ -138,6 +151,7 @@ impl Format {
             Format::Csv => csv::parse(input, file, source, mapping, false),
             Format::MispCsv => csv::parse(input, file, source, mapping, true),
             Format::MispFreetext => freetext::parse(input, file, source),
+            Format::Stix2 => stix::parse(input, file, source),
             Format::Text => text::parse(input, file, source),
             Format::ZeekIntel => zeek_intel::parse(input, file, source),
             Format::MispJson => misp_json::parse(input, file, source),
