@@ -42,6 +42,10 @@ pub struct IndicatorArgs {
     /// Do not print load warnings.
     #[arg(short, long)]
     pub quiet: bool,
+    /// An allowlist: a MISP warninglist (list.json) or a plain list; hits on its values are
+    /// suppressed and counted. Repeatable.
+    #[arg(long = "allow", value_name = "FILE")]
+    pub allow: Vec<std::path::PathBuf>,
     /// What to do with over-broad indicators (networks shorter than /8 or /16 for IPv6, public
     /// suffixes as domains with subdomains, strings under 4 bytes): reject, warn or allow.
     #[arg(long, value_name = "POLICY", default_value = "warn")]

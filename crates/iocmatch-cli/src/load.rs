@@ -1,5 +1,8 @@
 //! Loading indicator files for every command, with warnings on standard error.
 
+use std::sync::Arc;
+
+use iocmatch::allow::{read_plain_allowlist, read_warninglist, Allowlist};
 use iocmatch::source::csv::{Column, CsvMapping};
 use iocmatch::{Format, IndicatorSet, Kind, LoadOptions, LoadReport, Matcher};
 
@@ -88,5 +91,40 @@ pub fn matcher(args: &IndicatorArgs) -> Result<Matcher, Failure> {
     if set.is_empty() {
         return Err(Failure::Usage("no indicators were loaded".into()));
     }
-    set.compile().map_err(Failure::Lib)
+    let m = set.compile().map_err(Failure::Lib)?;
+    if args.allow.is_empty() {
+        return Ok(m);
+    }
+    let mut allow = Allowlist::new();
+    for path in &args.allow {
+        let name = path.display().to_string();
+        let bytes = std::fs::read(path).map_err(|e| Failure::Io(format!("{name}: {e}")))?;
+        if bytes.trim_ascii_start().starts_with(b"{") {
+            allow.push(
+                read_warninglist(&bytes).map_err(|e| Failure::Usage(format!("{name}: {e}")))?,
+            );
+        } else {
+            for l in read_plain_allowlist(&name, &bytes).map_err(Failure::Usage)? {
+                allow.push(l);
+            }
+        }
+    }
+    Ok(m.with_allowlist(Arc::new(allow)))
+}
+
+/// Prints, to standard error, how many hits each allowlist suppressed.
+pub fn report_suppressed(m: &Matcher, quiet: bool) {
+    let Some(allow) = m.allowlist() else { return };
+    if quiet {
+        return;
+    }
+    for l in allow.lists() {
+        if l.suppressed() > 0 {
+            eprintln!(
+                "iocmatch: {} hit(s) suppressed by allowlist {:?}",
+                l.suppressed(),
+                l.name
+            );
+        }
+    }
 }

@@ -119,6 +119,7 @@ fn scan(a: ScanArgs) -> Result<bool, Failure> {
         }
     }
     out.flush().map_err(io_err)?;
+    load::report_suppressed(&m, a.indicators.quiet);
     match failed {
         Some(_) => Err(Failure::Usage("some inputs could not be read".into())),
         None => Ok(any),

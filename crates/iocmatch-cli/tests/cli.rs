@@ -603,3 +603,36 @@ fn validate_fails_on_bad_records_and_passes_clean_feeds() {
     );
     assert_eq!(run(&["stats", "-i", s(&bad)], None).status.code(), Some(0));
 }
+
+#[test]
+fn allowlists_suppress_hits_and_say_so() {
+    let ind = temp_file("allow-ind.txt", b"198.51.100.0/24\nevil.example\n");
+    let local = temp_file("allow.txt", b"198.51.100.53\n");
+    let wl = temp_file(
+        "list.json",
+        br#"{"name": "Test hosts", "version": 1, "description": "x", "type": "hostname", "list": ["www.evil.example"]}"#,
+    );
+    let out = run(
+        &[
+            "scan",
+            "-i",
+            s(&ind),
+            "--allow",
+            s(&local),
+            "--allow",
+            s(&wl),
+        ],
+        Some(b"198.51.100.53 198.51.100.7 www.evil.example cdn.evil.example\n"),
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let got: Vec<String> = records(&out)
+        .iter()
+        .map(|r| r["matched"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(got, vec!["198.51.100.7", "cdn.evil.example"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("1 hit(s) suppressed by allowlist \"Test hosts\""),
+        "{err}"
+    );
+}

@@ -33,6 +33,7 @@
 
 #![deny(missing_docs)]
 
+pub mod allow;
 pub mod engine;
 mod error;
 mod guard;

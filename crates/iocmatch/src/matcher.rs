@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use ipnetwork::IpNetwork;
 
+use crate::allow::Allowlist;
 use crate::engine::digest::DigestSet;
 use crate::engine::domain::DomainSet;
 use crate::engine::ip::IpTable;
@@ -93,6 +94,7 @@ pub(crate) struct Inner {
 pub struct Matcher {
     pub(crate) inner: Arc<Inner>,
     clock: Clock,
+    allow: Option<Arc<Allowlist>>,
 }
 
 impl Matcher {
@@ -153,6 +155,7 @@ impl Matcher {
         let any_window = indicators.iter().any(Indicator::has_window);
         Ok(Matcher {
             clock: Clock::System,
+            allow: None,
             inner: Arc::new(Inner {
                 any_window,
                 indicators,
@@ -171,9 +174,45 @@ impl Matcher {
     /// The same matcher judging validity windows by `clock` (cheap: the engines are shared).
     pub fn with_clock(&self, clock: Clock) -> Matcher {
         Matcher {
-            inner: self.inner.clone(),
             clock,
+            ..self.clone()
         }
+    }
+
+    /// The same matcher suppressing hits whose observed value is on `allow` (cheap: the engines
+    /// are shared). Suppressed hits are counted per list (`allow::List::suppressed`).
+    pub fn with_allowlist(&self, allow: Arc<Allowlist>) -> Matcher {
+        Matcher {
+            allow: (!allow.is_empty()).then_some(allow),
+            ..self.clone()
+        }
+    }
+
+    /// The allowlist in force, if any.
+    pub fn allowlist(&self) -> Option<&Allowlist> {
+        self.allow.as_deref()
+    }
+
+    /// Drops, from `hits[from..]`, hits whose observed value (given by `observed`) an
+    /// allowlist that applies to the indicator's kind holds.
+    fn drop_allowed<'v, T>(
+        &self,
+        hits: &mut Vec<T>,
+        from: usize,
+        id: impl Fn(&T) -> IndicatorId,
+        observed: impl Fn(&T) -> Option<&'v str>,
+    ) {
+        let Some(allow) = &self.allow else { return };
+        let mut keep = from;
+        for i in from..hits.len() {
+            let kind = self.inner.indicators[id(&hits[i]).index()].kind;
+            let allowed = observed(&hits[i]).is_some_and(|v| allow.suppresses(kind, v));
+            if !allowed {
+                hits.swap(keep, i);
+                keep += 1;
+            }
+        }
+        hits.truncate(keep);
     }
 
     /// The clock this matcher judges validity windows by.
@@ -238,6 +277,10 @@ impl Matcher {
         let from = out.len();
         self.inner.ips.lookup(normalize::fold_mapped(addr), out);
         self.drop_expired(out, from, |h| h.indicator);
+        if self.allow.is_some() {
+            let text = addr.to_string();
+            self.drop_allowed(out, from, |h| h.indicator, |_| Some(text.as_str()));
+        }
     }
 
     /// Domain indicators hit by a host name: indicators equal to it, then (for indicators in
@@ -260,6 +303,7 @@ impl Matcher {
             self.inner.probe_domain(&d, out);
         }
         self.drop_expired(out, from, |h| h.indicator);
+        self.drop_allowed(out, from, |h| h.indicator, |_| Some(host));
         Ok(())
     }
 
@@ -271,6 +315,7 @@ impl Matcher {
         self.inner.probe_url(&key, &mut out);
         self.inner.probe_url_host(&key, &mut out);
         self.drop_expired(&mut out, 0, |h| h.indicator);
+        self.drop_allowed(&mut out, 0, |h| h.indicator, |_| Some(url));
         Ok(out)
     }
 
@@ -283,6 +328,7 @@ impl Matcher {
             self.inner.probe_domain(dom, &mut out);
         }
         self.drop_expired(&mut out, 0, |h| h.indicator);
+        self.drop_allowed(&mut out, 0, |h| h.indicator, |_| Some(addr));
         Ok(out)
     }
 
@@ -302,6 +348,7 @@ impl Matcher {
         let from = out.len();
         self.inner.digests.probe(h, out);
         self.drop_expired(out, from, |h| h.indicator);
+        self.drop_allowed(out, from, |h| h.indicator, |_| Some(hex));
         Ok(())
     }
 
@@ -311,6 +358,7 @@ impl Matcher {
         let mut out = Vec::new();
         self.inner.probe_words(value.trim(), Some(kind), &mut out);
         self.drop_expired(&mut out, 0, |h| h.indicator);
+        self.drop_allowed(&mut out, 0, |h| h.indicator, |_| Some(value));
         out
     }
 
@@ -340,6 +388,7 @@ impl Matcher {
         let mut seen = std::collections::HashSet::new();
         out.retain(|h| seen.insert(*h));
         self.drop_expired(&mut out, 0, |h| h.indicator);
+        self.drop_allowed(&mut out, 0, |h| h.indicator, |_| Some(value));
         out
     }
 
@@ -355,6 +404,12 @@ impl Matcher {
         let from = out.len();
         scan::text::scan(&self.inner, text, out);
         self.drop_expired(out, from, |m| m.indicator);
+        self.drop_allowed(
+            out,
+            from,
+            |m| m.indicator,
+            |m| std::str::from_utf8(&text[m.start..m.end]).ok(),
+        );
     }
 
     /// Scans a buffer line by line (lines end at `\n`; a `\r` before it is not part of the

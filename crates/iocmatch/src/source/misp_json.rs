@@ -108,6 +108,38 @@ pub fn supported_types() -> impl Iterator<Item = &'static str> {
         .chain(EMAILS.iter().copied())
 }
 
+/// The iocmatch kinds that values of a MISP type (composites included) can have.
+pub fn kinds_of_type(ty: &str) -> Vec<Kind> {
+    let mut out = Vec::new();
+    for part in parts_of(ty).unwrap_or_default() {
+        let kinds: &[Kind] = match part {
+            Part::Address => &[Kind::Ipv4, Kind::Ipv6, Kind::Cidr],
+            Part::Domain => &[Kind::Domain],
+            Part::Url => &[Kind::Url],
+            Part::Email => &[Kind::Email],
+            Part::Digest => &[
+                Kind::Md5,
+                Kind::Sha1,
+                Kind::Sha224,
+                Kind::Sha256,
+                Kind::Sha384,
+                Kind::Sha512,
+            ],
+            Part::Ja3 => &[Kind::Ja3],
+            Part::Filename => &[Kind::Filename],
+            Part::UserAgent => &[Kind::UserAgent],
+            Part::Literal => &[Kind::Literal],
+            Part::Port | Part::Unmatched => &[],
+        };
+        for k in kinds {
+            if !out.contains(k) {
+                out.push(*k);
+            }
+        }
+    }
+    out
+}
+
 /// Whether iocmatch reads attributes of this MISP type (composites included, if one of their
 /// parts can be matched).
 pub fn is_supported(ty: &str) -> bool {

@@ -1,0 +1,57 @@
+//! Allowlists suppress hits on benign observed values, per indicator kind, and count them.
+
+use std::sync::Arc;
+
+use iocmatch::allow::{read_plain_allowlist, read_warninglist, Allowlist};
+use iocmatch::{IndicatorSet, LoadOptions};
+
+fn matcher(list: &str) -> iocmatch::Matcher {
+    let mut set = IndicatorSet::new();
+    set.load("ind", list.as_bytes(), &LoadOptions::default())
+        .unwrap();
+    set.compile().unwrap()
+}
+
+#[test]
+fn plain_allowlists_suppress_and_count() {
+    let m = matcher("198.51.100.0/24\nevil.example\ncdn.example\n");
+    let mut allow = Allowlist::new();
+    for l in read_plain_allowlist("local", b"# ours\n198.51.100.53\ncdn.example\n").unwrap() {
+        allow.push(l);
+    }
+    let allow = Arc::new(allow);
+    let m = m.with_allowlist(allow.clone());
+    let line = b"198.51.100.53 198.51.100.7 www.cdn.example evil.example";
+    let found: Vec<&str> = m
+        .scan(line)
+        .iter()
+        .map(|x| std::str::from_utf8(&line[x.start..x.end]).unwrap())
+        .collect();
+    assert_eq!(found, vec!["198.51.100.7", "evil.example"]);
+    let counts: Vec<u64> = allow.lists().iter().map(|l| l.suppressed()).collect();
+    assert_eq!(counts, vec![1, 1]);
+    assert!(m.ip("198.51.100.53".parse().unwrap()).is_empty());
+    assert_eq!(m.ip("198.51.100.54".parse().unwrap()).len(), 1);
+    assert!(m.domain("CDN.example").unwrap().is_empty());
+}
+
+#[test]
+fn warninglists_apply_to_their_matching_attributes_only() {
+    let m = matcher("198.51.100.0/24\nresolver.example\n");
+    let wl = br#"{"name": "Public resolvers", "version": 1, "description": "x", "type": "cidr",
+                  "matching_attributes": ["domain"], "list": ["198.51.100.0/24"]}"#;
+    let hosts = br#"{"name": "Known hosts", "version": 1, "description": "x", "type": "hostname",
+                     "matching_attributes": ["domain", "hostname"], "list": ["resolver.example"]}"#;
+    let mut allow = Allowlist::new();
+    allow.push(read_warninglist(wl).unwrap());
+    allow.push(read_warninglist(hosts).unwrap());
+    let m = m.with_allowlist(Arc::new(allow));
+    // The cidr list names only domains, so it does not suppress an address hit.
+    assert_eq!(m.scan(b"198.51.100.7 ns1.resolver.example").len(), 1);
+    assert!(
+        read_warninglist(b"{\"name\": \"x\", \"type\": \"planet\", \"list\": []}")
+            .unwrap_err()
+            .contains("planet")
+    );
+    assert!(read_warninglist(b"{").unwrap_err().contains("line 1"));
+}
