@@ -86,6 +86,9 @@ pub struct ScanArgs {
     /// Output format.
     #[arg(short, long, value_enum, default_value = "json")]
     pub output: Output,
+    /// Print hits an allowlist suppresses too, marked with `suppressed_by`.
+    #[arg(long)]
+    pub show_suppressed: bool,
     /// Worker threads (default: one per core).
     #[arg(short = 'j', long, value_name = "N")]
     pub threads: Option<usize>,

@@ -112,6 +112,15 @@ pub fn matcher(args: &IndicatorArgs) -> Result<Matcher, Failure> {
     Ok(m.with_allowlist(Arc::new(allow)))
 }
 
+/// The matcher without its allowlist, and the allowlist: for showing suppressed hits, which the
+/// caller then marks and counts itself.
+pub fn split_allowlist(m: &Matcher) -> (Matcher, Option<Arc<Allowlist>>) {
+    match m.allowlist_arc() {
+        Some(a) => (m.without_allowlist(), Some(a)),
+        None => (m.clone(), None),
+    }
+}
+
 /// Prints, to standard error, how many hits each allowlist suppressed.
 pub fn report_suppressed(m: &Matcher, quiet: bool) {
     let Some(allow) = m.allowlist() else { return };

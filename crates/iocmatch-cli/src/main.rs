@@ -68,7 +68,13 @@ fn io_err(e: io::Error) -> Failure {
 
 /// `scan`: every match in every input, in input order. Returns whether anything matched.
 fn scan(a: ScanArgs) -> Result<bool, Failure> {
-    let m = load::matcher(&a.indicators)?;
+    let full = load::matcher(&a.indicators)?;
+    // With --show-suppressed, scan without the allowlist and mark what it would suppress.
+    let (m, shown_allow) = if a.show_suppressed {
+        load::split_allowlist(&full)
+    } else {
+        (full.clone(), None)
+    };
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(a.threads.unwrap_or(0))
         .build()
@@ -92,8 +98,17 @@ fn scan(a: ScanArgs) -> Result<bool, Failure> {
             input::for_each_block(r, |block, first_line| {
                 let found = pool.install(|| m.scan_lines(block));
                 for lm in &found {
-                    any = true;
                     let line_start = lm.line_start;
+                    let observed = &block[line_start + lm.m.start..line_start + lm.m.end];
+                    let holder = shown_allow.as_ref().and_then(|allow| {
+                        let kind = m.indicator(lm.m.indicator).kind;
+                        allow.holder(kind, std::str::from_utf8(observed).ok()?)
+                    });
+                    if let Some(l) = holder {
+                        l.count_suppressed();
+                    } else {
+                        any = true;
+                    }
                     let place = Place {
                         file: &name,
                         line: first_line + lm.line + 1,
@@ -101,10 +116,13 @@ fn scan(a: ScanArgs) -> Result<bool, Failure> {
                         end: lm.m.end,
                         matched: &block[line_start + lm.m.start..line_start + lm.m.end],
                     };
-                    let rec = match a.output {
+                    let mut rec = match a.output {
                         Output::Json => render::match_json(&m, &place, lm.m.indicator, lm.m.how),
                         Output::Text => render::match_text(&m, &place, lm.m.indicator, lm.m.how),
                     };
+                    if let Some(l) = holder {
+                        render::mark_suppressed(&mut rec, &l.name, a.output);
+                    }
                     writeln!(out, "{rec}")?;
                 }
                 Ok(())
@@ -119,7 +137,7 @@ fn scan(a: ScanArgs) -> Result<bool, Failure> {
         }
     }
     out.flush().map_err(io_err)?;
-    load::report_suppressed(&m, a.indicators.quiet);
+    load::report_suppressed(&full, a.indicators.quiet);
     match failed {
         Some(_) => Err(Failure::Usage("some inputs could not be read".into())),
         None => Ok(any),

@@ -124,3 +124,16 @@ fn how_text(how: How) -> String {
         h => h.name().to_string(),
     }
 }
+
+/// Marks a printed match as one an allowlist suppresses.
+pub fn mark_suppressed(rec: &mut String, list: &str, output: crate::args::Output) {
+    match output {
+        crate::args::Output::Json => {
+            if rec.ends_with('}') {
+                rec.pop();
+                rec.push_str(&format!(",\"suppressed_by\":{}}}", json!(list)));
+            }
+        }
+        crate::args::Output::Text => rec.push_str(&format!(" (suppressed by {list})")),
+    }
+}

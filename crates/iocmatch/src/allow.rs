@@ -225,6 +225,11 @@ impl List {
         self.applies_to.is_empty() || self.applies_to.contains(&kind)
     }
 
+    /// Counts one suppressed hit against this list.
+    pub fn count_suppressed(&self) {
+        self.suppressed.fetch_add(1, Ordering::Relaxed);
+    }
+
     /// Hits this list has suppressed so far.
     pub fn suppressed(&self) -> u64 {
         self.suppressed.load(Ordering::Relaxed)
@@ -326,17 +331,25 @@ impl Allowlist {
         &self.lists
     }
 
-    /// Whether a hit of `kind` on `observed` is suppressed; counts it against the first list
-    /// that holds it.
-    pub fn suppresses(&self, kind: Kind, observed: &str) -> bool {
+    /// The first list that holds `observed` and applies to `kind` (values are also tried in
+    /// lower case). Counts nothing.
+    pub fn holder(&self, kind: Kind, observed: &str) -> Option<&List> {
         let lower = observed.to_lowercase();
-        for l in &self.lists {
-            if l.applies(kind) && (l.contains(observed) || l.contains(&lower)) {
-                l.suppressed.fetch_add(1, Ordering::Relaxed);
-                return true;
+        self.lists
+            .iter()
+            .find(|l| l.applies(kind) && (l.contains(observed) || l.contains(&lower)))
+    }
+
+    /// Whether a hit of `kind` on `observed` is suppressed; counts it against the list that
+    /// holds it.
+    pub fn suppresses(&self, kind: Kind, observed: &str) -> bool {
+        match self.holder(kind, observed) {
+            Some(l) => {
+                l.count_suppressed();
+                true
             }
+            None => false,
         }
-        false
     }
 
     /// Whether there are no lists.

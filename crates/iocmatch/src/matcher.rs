@@ -193,6 +193,19 @@ impl Matcher {
         self.allow.as_deref()
     }
 
+    /// The allowlist in force, shared.
+    pub fn allowlist_arc(&self) -> Option<Arc<Allowlist>> {
+        self.allow.clone()
+    }
+
+    /// The same matcher with no allowlist.
+    pub fn without_allowlist(&self) -> Matcher {
+        Matcher {
+            allow: None,
+            ..self.clone()
+        }
+    }
+
     /// Drops, from `hits[from..]`, hits whose observed value (given by `observed`) an
     /// allowlist that applies to the indicator's kind holds.
     fn drop_allowed<'v, T>(
