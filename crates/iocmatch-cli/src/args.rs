@@ -46,6 +46,9 @@ pub struct IndicatorArgs {
     /// suppressed and counted. Repeatable.
     #[arg(long = "allow", value_name = "FILE")]
     pub allow: Vec<std::path::PathBuf>,
+    /// Suricata: the reputation categories file (`id,name,description`) for iprep files.
+    #[arg(long, value_name = "FILE")]
+    pub iprep_categories: Option<std::path::PathBuf>,
     /// What to do with over-broad indicators (networks shorter than /8 or /16 for IPv6, public
     /// suffixes as domains with subdomains, strings under 4 bytes): reject, warn or allow.
     #[arg(long, value_name = "POLICY", default_value = "warn")]

@@ -26,6 +26,15 @@ pub fn load(args: &IndicatorArgs) -> Result<(IndicatorSet, Vec<LoadReport>), Fai
             policy: args.broad.parse().map_err(Failure::Usage)?,
             ..Default::default()
         },
+        iprep_categories: match &args.iprep_categories {
+            None => Default::default(),
+            Some(p) => {
+                let name = p.display().to_string();
+                let bytes = std::fs::read(p).map_err(|e| Failure::Io(format!("{name}: {e}")))?;
+                iocmatch::source::suricata::read_categories(&bytes)
+                    .map_err(|e| Failure::Usage(format!("{name}: {e}")))?
+            }
+        },
         ..LoadOptions::default()
     };
     let mut set = IndicatorSet::new();

@@ -26,6 +26,8 @@ pub struct LoadOptions {
     pub csv: crate::source::csv::CsvMapping,
     /// What counts as over-broad, and what to do with it.
     pub guards: crate::guard::Guards,
+    /// Suricata reputation category names by id (see `source::suricata::read_categories`).
+    pub iprep_categories: BTreeMap<u8, String>,
 }
 
 impl Default for LoadOptions {
@@ -37,6 +39,7 @@ impl Default for LoadOptions {
             max_value_len: 64 * 1024,
             csv: Default::default(),
             guards: Default::default(),
+            iprep_categories: BTreeMap::new(),
         }
     }
 }
@@ -245,7 +248,8 @@ impl IndicatorSet {
                 .as_deref()
                 .unwrap_or_else(|| default_source(name)),
         );
-        let parsed = format.parse_with(input, &file, &source, &opts.csv);
+        let parsed =
+            format.parse_with_options(input, &file, &source, &opts.csv, &opts.iprep_categories);
         let mut report = self.add_parsed(name, parsed, opts)?;
         report.format = Some(format);
         Ok(report)

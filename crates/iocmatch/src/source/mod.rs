@@ -147,6 +147,19 @@ impl Format {
         source: &Arc<str>,
         mapping: &csv::CsvMapping,
     ) -> Parsed {
+        self.parse_with_options(input, file, source, mapping, &Default::default())
+    }
+
+    /// [`Format::parse`] with every format's options: the CSV column mapping and Suricata's
+    /// reputation category names.
+    pub fn parse_with_options(
+        self,
+        input: &[u8],
+        file: &Arc<str>,
+        source: &Arc<str>,
+        mapping: &csv::CsvMapping,
+        iprep_categories: &std::collections::BTreeMap<u8, String>,
+    ) -> Parsed {
         match self {
             Format::Csv => csv::parse(input, file, source, mapping, false),
             Format::MispCsv => csv::parse(input, file, source, mapping, true),
@@ -156,7 +169,9 @@ impl Format {
             Format::ZeekIntel => zeek_intel::parse(input, file, source),
             Format::MispJson => misp_json::parse(input, file, source),
             Format::SuricataDataset => suricata::parse_dataset(input, file, source),
-            Format::SuricataIprep => suricata::parse_iprep(input, file, source),
+            Format::SuricataIprep => {
+                suricata::parse_iprep_with(input, file, source, iprep_categories)
+            }
         }
     }
 }

@@ -8,8 +8,10 @@
 //! The reputation is kept as metadata (`reputation`).
 //!
 //! **IP reputation** (`suricata-iprep`) lines are `address-or-network,category,score`; category
-//! and score are kept as metadata (`category`, `score`).
+//! and score are kept as metadata (`category`, `score`, and `category_name` when a categories
+//! file is given).
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use base64::Engine as _;
@@ -79,8 +81,43 @@ pub fn parse_dataset(input: &[u8], file: &Arc<str>, source: &Arc<str>) -> Parsed
     out
 }
 
-/// Parses an IP reputation file.
+/// Reads Suricata's reputation categories file (`id,short name,description` lines) into a map
+/// from id to short name, for `parse_iprep`.
+pub fn read_categories(input: &[u8]) -> Result<BTreeMap<u8, String>, String> {
+    let mut out = BTreeMap::new();
+    let text =
+        std::str::from_utf8(input).map_err(|_| "categories file is not UTF-8".to_string())?;
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let mut f = line.splitn(3, ',');
+        let (id, name) = (f.next().unwrap_or(""), f.next().unwrap_or("").trim());
+        let id: u8 = id
+            .trim()
+            .parse()
+            .map_err(|_| format!("line {}: category id {id:?} is not 0-255", i + 1))?;
+        if name.is_empty() {
+            return Err(format!("line {}: category {id} has no name", i + 1));
+        }
+        out.insert(id, name.to_string());
+    }
+    Ok(out)
+}
+
+/// Parses an IP reputation file; `categories` (from `read_categories`) names category ids.
 pub fn parse_iprep(input: &[u8], file: &Arc<str>, source: &Arc<str>) -> Parsed {
+    parse_iprep_with(input, file, source, &BTreeMap::new())
+}
+
+/// [`parse_iprep`] with category names.
+pub fn parse_iprep_with(
+    input: &[u8],
+    file: &Arc<str>,
+    source: &Arc<str>,
+    categories: &BTreeMap<u8, String>,
+) -> Parsed {
     let mut out = Parsed::default();
     each_line(input, file, Lines::Data, &mut out, |out, loc, line| {
         let line = line.trim();
@@ -112,14 +149,12 @@ pub fn parse_iprep(input: &[u8], file: &Arc<str>, source: &Arc<str>) -> Parsed {
         } else {
             Kind::Ipv4
         });
-        rec.origin
-            .meta
-            .extra
-            .insert("category".into(), category.to_string());
-        rec.origin
-            .meta
-            .extra
-            .insert("score".into(), score.to_string());
+        let extra = &mut rec.origin.meta.extra;
+        extra.insert("category".into(), category.to_string());
+        extra.insert("score".into(), score.to_string());
+        if let Some(name) = category.parse::<u8>().ok().and_then(|c| categories.get(&c)) {
+            extra.insert("category_name".into(), name.clone());
+        }
         out.records.push(rec);
     });
     out
@@ -195,6 +230,12 @@ mod tests {
         assert_eq!(p.problems.len(), 2);
         assert_eq!(p.problems[0].location.line, 5);
         assert!(looks_like_iprep(b"\n# x\n192.0.2.0/24,1,30\n"));
+        let cats = read_categories(b"1,CnC,Command and control\n2,Scanner,Scans\n").unwrap();
+        let p = parse_iprep_with(b"192.0.2.0/24,1,30\n", &f, &s, &cats);
+        assert_eq!(p.records[0].origin.meta.extra["category_name"], "CnC");
+        assert!(read_categories(b"x,CnC,y\n")
+            .unwrap_err()
+            .contains("line 1"));
         assert!(!looks_like_iprep(b"192.0.2.0/24\n"));
     }
 }
