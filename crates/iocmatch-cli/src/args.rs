@@ -46,6 +46,9 @@ pub struct IndicatorArgs {
     /// suppressed and counted. Repeatable.
     #[arg(long = "allow", value_name = "FILE")]
     pub allow: Vec<std::path::PathBuf>,
+    /// MISP: treat first_seen/last_seen as the validity window (for retro-hunts).
+    #[arg(long)]
+    pub seen_as_validity: bool,
     /// Suricata: the reputation categories file (`id,name,description`) for iprep files.
     #[arg(long, value_name = "FILE")]
     pub iprep_categories: Option<std::path::PathBuf>,

@@ -26,6 +26,7 @@ pub fn load(args: &IndicatorArgs) -> Result<(IndicatorSet, Vec<LoadReport>), Fai
             policy: args.broad.parse().map_err(Failure::Usage)?,
             ..Default::default()
         },
+        seen_as_validity: args.seen_as_validity,
         iprep_categories: match &args.iprep_categories {
             None => Default::default(),
             Some(p) => {

@@ -28,6 +28,11 @@ pub struct LoadOptions {
     pub guards: crate::guard::Guards,
     /// Suricata reputation category names by id (see `source::suricata::read_categories`).
     pub iprep_categories: BTreeMap<u8, String>,
+    /// Treat MISP `first_seen` / `last_seen` as the validity window where a record has none.
+    /// Off by default: they record when a value was observed, so with the system clock an
+    /// indicator last seen a month ago would stop matching; on, they suit retro-hunts with a
+    /// fixed clock.
+    pub seen_as_validity: bool,
 }
 
 impl Default for LoadOptions {
@@ -40,6 +45,7 @@ impl Default for LoadOptions {
             csv: Default::default(),
             guards: Default::default(),
             iprep_categories: BTreeMap::new(),
+            seen_as_validity: false,
         }
     }
 }
@@ -176,7 +182,16 @@ impl IndicatorSet {
         let target = staged.as_mut().unwrap_or(self);
         let before = target.indicators.len();
         let merged_before = target.merged;
-        for rec in parsed.records {
+        for mut rec in parsed.records {
+            if opts.seen_as_validity {
+                if let Err(e) = seen_as_validity(&mut rec) {
+                    report
+                        .diagnostics
+                        .push(Diagnostic::error(rec.origin.location.clone(), e));
+                    report.rejected += 1;
+                    continue;
+                }
+            }
             if rec.value.len() > opts.max_value_len {
                 report.diagnostics.push(Diagnostic::error(
                     rec.origin.location.clone(),
@@ -341,6 +356,22 @@ impl IndicatorSet {
     pub fn compile_with(&self, opts: &CompileOptions) -> Result<Matcher, Error> {
         Matcher::build(self.indicators.clone(), opts)
     }
+}
+
+/// Copies MISP `first_seen` / `last_seen` (kept in `extra`) into an absent validity window.
+fn seen_as_validity(rec: &mut Record) -> Result<(), String> {
+    let meta = &mut rec.origin.meta;
+    for (key, slot) in [
+        ("first_seen", &mut meta.valid_from),
+        ("last_seen", &mut meta.valid_until),
+    ] {
+        if slot.is_none() {
+            if let Some(t) = meta.extra.get(key) {
+                *slot = Some(crate::Timestamp::parse(t).map_err(|e| format!("{key}: {e}"))?);
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Normalises a record, refanging values of the defangable kinds that do not parse as written.

@@ -96,3 +96,41 @@ fn one_source_without_a_window_keeps_an_indicator_valid() {
         0
     );
 }
+
+#[test]
+fn misp_first_and_last_seen_can_bound_validity() {
+    let event = br#"{"Event": {"Attribute": [
+        {"type": "domain", "value": "old.example", "first_seen": "2023-01-01T00:00:00.000000+00:00", "last_seen": "2023-06-01T00:00:00.000000+00:00"},
+        {"type": "domain", "value": "new.example"}]}}"#;
+    let line = b"old.example new.example";
+    for (as_validity, expected) in [(false, 2), (true, 1)] {
+        let mut set = IndicatorSet::new();
+        let opts = LoadOptions {
+            seen_as_validity: as_validity,
+            ..LoadOptions::default()
+        };
+        set.load("event.json", event, &opts).unwrap();
+        let m = set.compile().unwrap().with_clock(at("2024-01-01"));
+        assert_eq!(
+            m.scan(line).len(),
+            expected,
+            "seen_as_validity={as_validity}"
+        );
+        assert_eq!(
+            set.compile()
+                .unwrap()
+                .with_clock(at("2023-03-01"))
+                .scan(line)
+                .len(),
+            2
+        );
+    }
+    let bad = br#"{"Event": {"Attribute": [{"type": "domain", "value": "x.example", "first_seen": "someday"}]}}"#;
+    let opts = LoadOptions {
+        seen_as_validity: true,
+        ..LoadOptions::default()
+    };
+    let r = IndicatorSet::new().load("e.json", bad, &opts).unwrap();
+    assert_eq!(r.rejected, 1);
+    assert!(r.diagnostics[0].message.contains("first_seen"));
+}
