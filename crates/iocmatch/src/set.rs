@@ -428,17 +428,11 @@ fn read_misp_feed(dir: &Path, opts: &LoadOptions) -> Result<Parsed, FeedError> {
         std::fs::read(&manifest_path).map_err(|e| FeedError::Io(manifest_path.clone(), e))?;
     let manifest_name: Arc<str> = Arc::from(manifest_path.display().to_string());
     let mut out = Parsed::default();
-    let at_manifest = |line: usize| crate::Location {
-        file: manifest_name.clone(),
-        line: u32::try_from(line).unwrap_or(u32::MAX),
-    };
-    let manifest: serde_json::Value = match serde_json::from_slice(&bytes) {
+    let at_manifest = |line: usize| crate::source::at_line(&manifest_name, line);
+    let manifest = match crate::source::read_json(&bytes, &manifest_name) {
         Ok(v) => v,
-        Err(e) => {
-            out.problems.push(Diagnostic::error(
-                at_manifest(e.line()),
-                format!("invalid JSON: {e}"),
-            ));
+        Err(d) => {
+            out.problems.push(d);
             return Ok(out);
         }
     };

@@ -264,17 +264,10 @@ fn flag(v: Option<&Value>) -> Option<bool> {
 /// Parses MISP JSON.
 pub fn parse(input: &[u8], file: &Arc<str>, source: &Arc<str>) -> Parsed {
     let mut out = Parsed::default();
-    let loc = |line: usize| Location {
-        file: file.clone(),
-        line: u32::try_from(line).unwrap_or(u32::MAX),
-    };
-    let doc: Value = match serde_json::from_slice(input) {
+    let doc = match super::read_json(input, file) {
         Ok(v) => v,
-        Err(e) => {
-            out.problems.push(Diagnostic::error(
-                loc(e.line()),
-                format!("invalid JSON: {e}"),
-            ));
+        Err(d) => {
+            out.problems.push(d);
             return out;
         }
     };

@@ -197,6 +197,20 @@ impl FromStr for Format {
     }
 }
 
+/// A location at a 1-based line of `file` (0: no line).
+pub(crate) fn at_line(file: &Arc<str>, line: usize) -> Location {
+    Location {
+        file: file.clone(),
+        line: u32::try_from(line).unwrap_or(u32::MAX),
+    }
+}
+
+/// Parses a JSON document; a syntax error becomes a diagnostic at its line.
+pub(crate) fn read_json(input: &[u8], file: &Arc<str>) -> Result<serde_json::Value, Diagnostic> {
+    serde_json::from_slice(input)
+        .map_err(|e| Diagnostic::error(at_line(file, e.line()), format!("invalid JSON: {e}")))
+}
+
 /// Which lines a line-based format hands to its parser.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Lines {

@@ -25,7 +25,7 @@ use serde_json::Value;
 
 use super::{record, Parsed};
 use crate::error::Diagnostic;
-use crate::indicator::{Kind, Location, Mode, Record};
+use crate::indicator::{Kind, Mode, Record};
 use crate::time::Timestamp;
 
 /// One matchable value a pattern compiles to.
@@ -434,17 +434,10 @@ fn text(v: Option<&Value>) -> Option<String> {
 /// Parses a STIX 2.x bundle (or a lone indicator, or an array of objects).
 pub fn parse(input: &[u8], file: &Arc<str>, source: &Arc<str>) -> Parsed {
     let mut out = Parsed::default();
-    let loc = |line: usize| Location {
-        file: file.clone(),
-        line: u32::try_from(line).unwrap_or(u32::MAX),
-    };
-    let doc: Value = match serde_json::from_slice(input) {
+    let doc = match super::read_json(input, file) {
         Ok(v) => v,
-        Err(e) => {
-            out.problems.push(Diagnostic::error(
-                loc(e.line()),
-                format!("invalid JSON: {e}"),
-            ));
+        Err(d) => {
+            out.problems.push(d);
             return out;
         }
     };
@@ -457,8 +450,10 @@ pub fn parse(input: &[u8], file: &Arc<str>, source: &Arc<str>) -> Parsed {
         Value::Object(_) => vec![&doc],
         Value::Array(a) => a.iter().collect(),
         _ => {
-            out.problems
-                .push(Diagnostic::error(loc(0), "not a STIX bundle or object"));
+            out.problems.push(Diagnostic::error(
+                super::at_line(file, 0),
+                "not a STIX bundle or object",
+            ));
             return out;
         }
     };
@@ -478,7 +473,7 @@ pub fn parse(input: &[u8], file: &Arc<str>, source: &Arc<str>) -> Parsed {
         }
         let Some(pattern) = text(obj.get("pattern")) else {
             out.problems.push(Diagnostic::error(
-                loc(0),
+                super::at_line(file, 0),
                 format!("{id}: indicator without a pattern"),
             ));
             continue;
@@ -486,12 +481,14 @@ pub fn parse(input: &[u8], file: &Arc<str>, source: &Arc<str>) -> Parsed {
         let compiled = match compile_pattern(&pattern) {
             Ok(c) => c,
             Err(e) => {
-                out.problems
-                    .push(Diagnostic::error(loc(0), format!("{id}: {e}: {pattern}")));
+                out.problems.push(Diagnostic::error(
+                    super::at_line(file, 0),
+                    format!("{id}: {e}: {pattern}"),
+                ));
                 continue;
             }
         };
-        let mut base: Record = record("", loc(0), source);
+        let mut base: Record = record("", super::at_line(file, 0), source);
         let meta = &mut base.origin.meta;
         meta.description = text(obj.get("name")).or_else(|| text(obj.get("description")));
         meta.confidence = obj
@@ -525,7 +522,8 @@ pub fn parse(input: &[u8], file: &Arc<str>, source: &Arc<str>) -> Parsed {
             }
         }
         if let Some(e) = bad_time {
-            out.problems.push(Diagnostic::error(loc(0), e));
+            out.problems
+                .push(Diagnostic::error(super::at_line(file, 0), e));
             continue;
         }
         meta.extra.insert("stix_id".into(), id.clone());
