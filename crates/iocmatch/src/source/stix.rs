@@ -505,10 +505,29 @@ pub fn parse(input: &[u8], file: &Arc<str>, source: &Arc<str>) -> Parsed {
                     .collect()
             })
             .unwrap_or_default();
-        meta.reference = obj
+        // Every external reference, as `source_name: external_id url` entries; the first URL is
+        // the reference.
+        let refs: Vec<&Value> = obj
             .get("external_references")
             .and_then(Value::as_array)
-            .and_then(|refs| refs.iter().find_map(|r| text(r.get("url"))));
+            .map(|a| a.iter().collect())
+            .unwrap_or_default();
+        meta.reference = refs.iter().find_map(|r| text(r.get("url")));
+        let described: Vec<String> = refs
+            .iter()
+            .map(|r| {
+                ["source_name", "external_id", "url"]
+                    .iter()
+                    .filter_map(|k| text(r.get(*k)))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .filter(|s| !s.is_empty())
+            .collect();
+        if !described.is_empty() {
+            meta.extra
+                .insert("external_references".into(), described.join("; "));
+        }
         let mut bad_time = None;
         for (key, slot) in [
             ("valid_from", &mut meta.valid_from),
