@@ -89,11 +89,12 @@ pub fn matcher(args: &IndicatorArgs) -> Result<Matcher, Failure> {
             for d in r.diagnostics.iter().take(SHOWN_PER_FILE) {
                 eprintln!("iocmatch: {d}");
             }
-            if r.diagnostics.len() > SHOWN_PER_FILE {
+            let shown = r.diagnostics.len().min(SHOWN_PER_FILE);
+            if r.diagnostics_total > shown {
                 eprintln!(
                     "iocmatch: {}: {} more problem(s); see `iocmatch stats`",
                     r.input,
-                    r.diagnostics.len() - SHOWN_PER_FILE
+                    r.diagnostics_total - shown
                 );
             }
         }

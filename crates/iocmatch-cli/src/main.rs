@@ -221,13 +221,14 @@ fn stats(a: StatsArgs) -> Result<bool, Failure> {
                     "merged": r.merged,
                     "rejected": r.rejected,
                     "skipped": r.skipped,
+                    "per_kind": r.per_kind.iter().map(|(k, n)| (k.name().to_string(), serde_json::json!(n))).collect::<serde_json::Map<_, _>>(),
                     "diagnostics": r.diagnostics.iter().take(a.max_diagnostics).map(|d| serde_json::json!({
                         "severity": d.severity.name(),
                         "file": &*d.location.file,
                         "line": d.location.line,
                         "message": d.message,
                     })).collect::<Vec<_>>(),
-                    "diagnostics_total": r.diagnostics.len(),
+                    "diagnostics_total": r.diagnostics_total,
                 })
             })
             .collect();
@@ -258,19 +259,19 @@ fn stats(a: StatsArgs) -> Result<bool, Failure> {
                 r.rejected
             )
             .map_err(io_err)?;
+            let kinds: Vec<String> = r.per_kind.iter().map(|(k, n)| format!("{k} {n}")).collect();
+            if !kinds.is_empty() {
+                writeln!(out, "  loaded: {}", kinds.join(", ")).map_err(io_err)?;
+            }
             for (ty, n) in &r.skipped {
                 writeln!(out, "  skipped {n} of type {ty} (cannot be matched)").map_err(io_err)?;
             }
             for d in r.diagnostics.iter().take(a.max_diagnostics) {
                 writeln!(out, "  {d}").map_err(io_err)?;
             }
-            if r.diagnostics.len() > a.max_diagnostics {
-                writeln!(
-                    out,
-                    "  ... {} more",
-                    r.diagnostics.len() - a.max_diagnostics
-                )
-                .map_err(io_err)?;
+            let shown = r.diagnostics.len().min(a.max_diagnostics);
+            if r.diagnostics_total > shown {
+                writeln!(out, "  ... {} more", r.diagnostics_total - shown).map_err(io_err)?;
             }
         }
         writeln!(out, "{} indicators", st.indicators).map_err(io_err)?;

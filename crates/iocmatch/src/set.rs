@@ -22,6 +22,8 @@ pub struct LoadOptions {
     pub format: Option<Format>,
     /// Longest value accepted, in bytes; longer values are errors.
     pub max_value_len: usize,
+    /// Diagnostics kept per load (the first by location); the report counts them all.
+    pub max_diagnostics: usize,
     /// How to read `csv` (and `misp-csv`) files.
     pub csv: crate::source::csv::CsvMapping,
     /// What counts as over-broad, and what to do with it.
@@ -42,6 +44,7 @@ impl Default for LoadOptions {
             source: None,
             format: None,
             max_value_len: 64 * 1024,
+            max_diagnostics: 1000,
             csv: Default::default(),
             guards: Default::default(),
             iprep_categories: BTreeMap::new(),
@@ -67,7 +70,12 @@ pub struct LoadReport {
     pub rejected: usize,
     /// Entries of types that cannot be matched, per type (MISP `text`, ...); not errors.
     pub skipped: BTreeMap<String, usize>,
-    /// Errors and warnings, with locations.
+    /// Records loaded (added or merged), per kind.
+    pub per_kind: BTreeMap<Kind, usize>,
+    /// Diagnostics found, including those past `LoadOptions::max_diagnostics`.
+    pub diagnostics_total: usize,
+    /// Errors and warnings, with locations, sorted by location; at most
+    /// `LoadOptions::max_diagnostics` of them.
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -158,7 +166,8 @@ impl IndicatorSet {
         (id, warning)
     }
 
-    /// Adds parsed records. In strict mode, any error leaves the set exactly as it was.
+    /// Adds parsed records. Every record is checked before any is inserted, so in strict mode an
+    /// error leaves the set exactly as it was.
     pub fn add_parsed(
         &mut self,
         input: &str,
@@ -173,78 +182,44 @@ impl IndicatorSet {
             ..LoadReport::default()
         };
         report.rejected = report.diagnostics.len();
-        // Stage into a copy when strict, so a failure changes nothing.
-        let mut staged = if opts.strict {
-            Some(self.clone())
-        } else {
-            None
-        };
-        let target = staged.as_mut().unwrap_or(self);
-        let before = target.indicators.len();
-        let merged_before = target.merged;
+        let mut ready = Vec::with_capacity(parsed.records.len());
         for mut rec in parsed.records {
-            if opts.seen_as_validity {
-                if let Err(e) = seen_as_validity(&mut rec) {
-                    report
-                        .diagnostics
-                        .push(Diagnostic::error(rec.origin.location.clone(), e));
-                    report.rejected += 1;
-                    continue;
+            match check_record(&mut rec, opts) {
+                Ok((n, warnings)) => {
+                    report.diagnostics.extend(warnings);
+                    ready.push((n, rec));
                 }
-            }
-            if rec.value.len() > opts.max_value_len {
-                report.diagnostics.push(Diagnostic::error(
-                    rec.origin.location.clone(),
-                    format!(
-                        "value is {} bytes long; the limit is {}",
-                        rec.value.len(),
-                        opts.max_value_len
-                    ),
-                ));
-                report.rejected += 1;
-                continue;
-            }
-            let n = match normalize_record(&rec) {
-                Ok(n) => n,
                 Err(d) => {
                     report.diagnostics.push(d);
                     report.rejected += 1;
-                    continue;
-                }
-            };
-            if let Some(d) = broad(&n, &rec, &opts.guards) {
-                let fatal = d.severity == Severity::Error;
-                report.diagnostics.push(d);
-                if fatal {
-                    report.rejected += 1;
-                    continue;
                 }
             }
-            if target.indicators.len() >= u32::MAX as usize {
-                return Err(Error::Limit(format!(
-                    "{input}: more than {} indicators",
-                    u32::MAX
-                )));
-            }
-            let (_, warning) = target.insert(n, rec);
-            report.diagnostics.extend(warning);
         }
-        report.added = target.indicators.len() - before;
-        report.merged = target.merged - merged_before;
         report
             .diagnostics
             .sort_by(|a, b| a.location.cmp(&b.location));
+        report.diagnostics_total = report.diagnostics.len();
+        report.diagnostics.truncate(opts.max_diagnostics);
         if opts.strict && report.rejected > 0 {
             return Err(Error::Load {
                 input: report.input,
                 diagnostics: report.diagnostics,
             });
         }
-        let target_rejected = report.rejected;
-        if let Some(s) = staged {
-            *self = s;
+        if self.indicators.len() + ready.len() > u32::MAX as usize {
+            return Err(Error::Limit(format!(
+                "{input}: more than {} indicators",
+                u32::MAX
+            )));
         }
-        self.rejected += target_rejected;
+        let (before, merged_before) = (self.indicators.len(), self.merged);
+        for (n, rec) in ready {
+            *report.per_kind.entry(n.kind).or_insert(0) += 1;
+            self.insert(n, rec);
+        }
+        report.added = self.indicators.len() - before;
+        report.merged = self.merged - merged_before;
+        self.rejected += report.rejected;
         self.diagnostics.extend(report.diagnostics.iter().cloned());
         Ok(report)
     }
@@ -356,6 +331,41 @@ impl IndicatorSet {
     pub fn compile_with(&self, opts: &CompileOptions) -> Result<Matcher, Error> {
         Matcher::build(self.indicators.clone(), opts)
     }
+}
+
+/// Everything a record must pass before it is inserted: the validity-window option, the value
+/// length limit, normalisation and the guard rails. Returns the normalised value and warnings.
+fn check_record(
+    rec: &mut Record,
+    opts: &LoadOptions,
+) -> Result<(normalize::Normalized, Vec<Diagnostic>), Diagnostic> {
+    if opts.seen_as_validity {
+        seen_as_validity(rec).map_err(|e| Diagnostic::error(rec.origin.location.clone(), e))?;
+    }
+    if rec.value.len() > opts.max_value_len {
+        return Err(Diagnostic::error(
+            rec.origin.location.clone(),
+            format!(
+                "value is {} bytes long; the limit is {}",
+                rec.value.len(),
+                opts.max_value_len
+            ),
+        ));
+    }
+    let mut n = normalize_record(rec)?;
+    let mut warnings: Vec<Diagnostic> = n
+        .warning
+        .take()
+        .map(|w| Diagnostic::warning(rec.origin.location.clone(), w))
+        .into_iter()
+        .collect();
+    if let Some(d) = broad(&n, rec, &opts.guards) {
+        if d.severity == Severity::Error {
+            return Err(d);
+        }
+        warnings.push(d);
+    }
+    Ok((n, warnings))
 }
 
 /// Copies MISP `first_seen` / `last_seen` (kept in `extra`) into an absent validity window.
@@ -529,6 +539,28 @@ mod tests {
             .unwrap();
         assert_eq!((r.added, r.rejected), (1, 1));
         assert_eq!(set.stats().rejected, 1);
+    }
+
+    #[test]
+    fn reports_count_kinds_and_keep_the_first_diagnostics() {
+        let mut list = String::from("evil.example\n192.0.2.1\nEVIL.example\n");
+        for i in 0..50 {
+            list.push_str(&format!("bad value {i}\n"));
+        }
+        let opts = LoadOptions {
+            max_diagnostics: 10,
+            ..LoadOptions::default()
+        };
+        let r = IndicatorSet::new()
+            .load("l", list.as_bytes(), &opts)
+            .unwrap();
+        assert_eq!(r.per_kind.get(&Kind::Domain), Some(&2));
+        assert_eq!(r.per_kind.get(&Kind::Ipv4), Some(&1));
+        assert_eq!(
+            (r.rejected, r.diagnostics_total, r.diagnostics.len()),
+            (50, 50, 10)
+        );
+        assert_eq!(r.diagnostics[0].location.line, 4);
     }
 
     #[test]
