@@ -102,9 +102,17 @@ pub fn matcher(args: &IndicatorArgs) -> Result<Matcher, Failure> {
     if set.is_empty() {
         return Err(Failure::Usage("no indicators were loaded".into()));
     }
-    let m = set.compile().map_err(Failure::Lib)?;
+    let m = set.into_matcher().map_err(Failure::Lib)?;
+    Ok(match allowlist(args)? {
+        Some(allow) => m.with_allowlist(Arc::new(allow)),
+        None => m,
+    })
+}
+
+/// The allowlists named by `--allow`, if any: MISP warninglists (JSON) or plain lists.
+pub fn allowlist(args: &IndicatorArgs) -> Result<Option<Allowlist>, Failure> {
     if args.allow.is_empty() {
-        return Ok(m);
+        return Ok(None);
     }
     let mut allow = Allowlist::new();
     for path in &args.allow {
@@ -120,7 +128,7 @@ pub fn matcher(args: &IndicatorArgs) -> Result<Matcher, Failure> {
             }
         }
     }
-    Ok(m.with_allowlist(Arc::new(allow)))
+    Ok(Some(allow))
 }
 
 /// The matcher without its allowlist, and the allowlist: for showing suppressed hits, which the

@@ -207,6 +207,15 @@ fn lookup(m: &Matcher, kind: Option<&str>, value: &str) -> Result<Vec<Hit>, Fail
 fn stats(a: StatsArgs) -> Result<bool, Failure> {
     let (set, reports) = load::load(&a.indicators)?;
     let st = set.stats();
+    // Indicators whose own value an allowlist holds: their hits would all be suppressed.
+    let mut on_allowlists: std::collections::BTreeMap<String, usize> = Default::default();
+    if let Some(allow) = load::allowlist(&a.indicators)? {
+        for ind in set.indicators() {
+            if let Some(l) = allow.holder(ind.kind, &ind.value) {
+                *on_allowlists.entry(l.name.clone()).or_insert(0) += 1;
+            }
+        }
+    }
     let stdout = io::stdout();
     let mut out = stdout.lock();
     if a.json {
@@ -243,6 +252,7 @@ fn stats(a: StatsArgs) -> Result<bool, Failure> {
             "merged": st.merged,
             "rejected": st.rejected,
             "expired": st.expired,
+            "on_allowlists": on_allowlists,
             "files": files,
         });
         writeln!(out, "{doc}").map_err(io_err)?;
@@ -275,6 +285,13 @@ fn stats(a: StatsArgs) -> Result<bool, Failure> {
             }
         }
         writeln!(out, "{} indicators", st.indicators).map_err(io_err)?;
+        for (name, n) in &on_allowlists {
+            writeln!(
+                out,
+                "  {n} on allowlist {name:?} (their hits would be suppressed)"
+            )
+            .map_err(io_err)?;
+        }
         for (k, n) in &st.per_kind {
             writeln!(out, "  {:<11} {n}", k.name()).map_err(io_err)?;
         }

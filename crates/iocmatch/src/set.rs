@@ -327,6 +327,12 @@ impl IndicatorSet {
         self.compile_with(&CompileOptions::default())
     }
 
+    /// Compiles the set into a matcher, consuming it: no copy of the indicators is made, which
+    /// matters at millions of indicators.
+    pub fn into_matcher(self) -> Result<Matcher, Error> {
+        Matcher::build(self.indicators, &CompileOptions::default())
+    }
+
     /// Compiles the set into a matcher.
     pub fn compile_with(&self, opts: &CompileOptions) -> Result<Matcher, Error> {
         Matcher::build(self.indicators.clone(), opts)

@@ -111,20 +111,17 @@ pub fn supported_types() -> impl Iterator<Item = &'static str> {
 /// The iocmatch kinds that values of a MISP type (composites included) can have.
 pub fn kinds_of_type(ty: &str) -> Vec<Kind> {
     let mut out = Vec::new();
+    let digests: Vec<Kind> = Kind::ALL
+        .into_iter()
+        .filter(|k| k.is_hex_digest() && *k != Kind::Ja3)
+        .collect();
     for part in parts_of(ty).unwrap_or_default() {
         let kinds: &[Kind] = match part {
             Part::Address => &[Kind::Ipv4, Kind::Ipv6, Kind::Cidr],
             Part::Domain => &[Kind::Domain],
             Part::Url => &[Kind::Url],
             Part::Email => &[Kind::Email],
-            Part::Digest => &[
-                Kind::Md5,
-                Kind::Sha1,
-                Kind::Sha224,
-                Kind::Sha256,
-                Kind::Sha384,
-                Kind::Sha512,
-            ],
+            Part::Digest => &digests,
             Part::Ja3 => &[Kind::Ja3],
             Part::Filename => &[Kind::Filename],
             Part::UserAgent => &[Kind::UserAgent],
