@@ -416,9 +416,15 @@ impl Matcher {
     pub fn scan_into(&self, text: &[u8], out: &mut Vec<Match>) {
         let from = out.len();
         scan::text::scan(&self.inner, text, out);
-        self.drop_expired(out, from, |m| m.indicator);
+        self.keep_current(text, out, from);
+    }
+
+    /// Drops, from `found[from..]` (matches in `text`), indicators outside their validity
+    /// window and hits whose observed value is allowlisted.
+    pub(crate) fn keep_current(&self, text: &[u8], found: &mut Vec<Match>, from: usize) {
+        self.drop_expired(found, from, |m| m.indicator);
         self.drop_allowed(
-            out,
+            found,
             from,
             |m| m.indicator,
             |m| std::str::from_utf8(&text[m.start..m.end]).ok(),

@@ -3,7 +3,8 @@
 
 use rayon::prelude::*;
 
-use crate::matcher::{LineMatch, Matcher};
+use super::text;
+use crate::matcher::{LineMatch, Match, Matcher};
 
 /// Target size of one chunk: large enough to amortise scheduling, small enough to balance.
 const CHUNK: usize = 256 * 1024;
@@ -24,30 +25,78 @@ fn chunks(buf: &[u8]) -> Vec<(usize, usize)> {
     out
 }
 
-/// Scans one chunk; line numbers are relative to the chunk. Returns the matches and the number
-/// of lines the chunk holds.
+/// Scans one chunk as a whole: token families and strings over all of it (tokens never cross a
+/// newline; string matches that do are dropped), regexes line by line (their leftmost-first
+/// matches depend on where the text ends). Line numbers are relative to the chunk. Returns the
+/// matches and the number of lines the chunk holds.
 fn scan_chunk(m: &Matcher, buf: &[u8], base: usize) -> (Vec<LineMatch>, usize) {
+    let inner = &m.inner;
     let mut found = Vec::new();
-    let mut per_line = Vec::new();
-    let mut line = 0;
+    text::tokens(inner, buf, &mut found);
+    inner.strings.scan(buf, |start, end, indicator, how| {
+        found.push(Match {
+            start,
+            end,
+            indicator,
+            how,
+        })
+    });
+    if !inner.regexes.is_empty() {
+        for (start, end, _) in lines(buf) {
+            text::regexes(inner, &buf[start..end], start, &mut found);
+        }
+    }
+    text::sort_dedup(&mut found, 0);
+    m.keep_current(buf, &mut found, 0);
+
+    let mut out = Vec::with_capacity(found.len());
+    let mut spans = lines(buf).enumerate();
+    let mut current = spans.next();
+    for x in found {
+        while current.is_some_and(|(_, (_, _, next))| x.start >= next) {
+            current = spans.next();
+        }
+        let Some((line, (start, end, _))) = current else {
+            break;
+        };
+        if x.end > end {
+            continue; // a string match across a line end
+        }
+        out.push(LineMatch {
+            line,
+            line_start: base + start,
+            m: Match {
+                start: x.start - start,
+                end: x.end - start,
+                ..x
+            },
+        });
+    }
+    (out, line_count(buf))
+}
+
+/// The lines of `buf` as (start, end, next): a line ends before its `\n`, less a `\r` before
+/// it; the next line starts after the `\n`.
+fn lines(buf: &[u8]) -> impl Iterator<Item = (usize, usize, usize)> + '_ {
     let mut start = 0;
-    while start < buf.len() {
+    std::iter::from_fn(move || {
+        if start >= buf.len() {
+            return None;
+        }
         let nl = memchr::memchr(b'\n', &buf[start..]).map_or(buf.len(), |i| start + i);
         let mut end = nl;
         if end > start && buf[end - 1] == b'\r' {
             end -= 1;
         }
-        per_line.clear();
-        m.scan_into(&buf[start..end], &mut per_line);
-        found.extend(per_line.iter().map(|&x| LineMatch {
-            line,
-            line_start: base + start,
-            m: x,
-        }));
-        line += 1;
+        let span = (start, end, nl + 1);
         start = nl + 1;
-    }
-    (found, line)
+        Some(span)
+    })
+}
+
+/// The number of lines: one per `\n`, and one more for text after the last.
+fn line_count(buf: &[u8]) -> usize {
+    memchr::memchr_iter(b'\n', buf).count() + usize::from(buf.last().is_some_and(|&b| b != b'\n'))
 }
 
 pub(crate) fn scan_parallel(m: &Matcher, buf: &[u8]) -> Vec<LineMatch> {

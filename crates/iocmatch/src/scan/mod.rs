@@ -2,5 +2,6 @@
 //! string and regex engines run over the whole text; buffers of lines scanned in parallel.
 
 pub mod boundary;
+pub(crate) mod classify;
 pub(crate) mod lines;
 pub(crate) mod text;

@@ -1,84 +1,52 @@
-//! The free-text scan: one pass over the bytes classifies them and cuts host runs, each run
-//! looked up by what it can be (IPv4 address, domain, hex digest, start of a URL); then passes
-//! over `:` (IPv6, URL schemes) and `@` (e-mail) with memchr; then the string and regex engines.
-//! Engines without indicators are skipped, and filters dismiss most tokens before any map.
+//! The free-text scan. The bytes are classified 64 at a time into bitmasks (`classify`); the
+//! token walk then jumps from dot to dot to the host runs that can be addresses, domains or URL
+//! starts, and to aligned 16-byte lanes of hex digits for digests, looking each token up by what
+//! it can be. Passes over `:` (IPv6, URL schemes) and `@` (e-mail) use memchr; the string and
+//! regex engines run last. Engines without indicators are skipped, and filters dismiss most
+//! tokens before any map.
 
+use std::cell::RefCell;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use memchr::memchr_iter;
 
 use super::boundary::{is_host_byte, is_local_byte, is_scheme_byte, is_v6_byte, url_end};
+use super::classify::{classify, Block};
 use crate::engine::url::written_host;
 use crate::engine::{Hit, How};
 use crate::matcher::{Inner, Match};
 use crate::normalize;
 
-const LETTER: u8 = 1;
-const DIGIT: u8 = 2;
-const DOT: u8 = 4;
-const DASH: u8 = 8; // `-` or `_`
-const HIGH: u8 = 16; // non-ASCII
-const HEX: u8 = 32; // a-f, A-F and digits
-
-/// Byte classes; zero for bytes that end a host run.
-const CLASS: [u8; 256] = {
-    let mut t = [0u8; 256];
-    let mut i = 0;
-    while i < 256 {
-        let b = i as u8;
-        t[i] = if b.is_ascii_digit() {
-            DIGIT | HEX
-        } else if b.is_ascii_hexdigit() {
-            LETTER | HEX
-        } else if b.is_ascii_alphabetic() {
-            LETTER
-        } else if b == b'.' {
-            DOT
-        } else if b == b'-' || b == b'_' {
-            DASH
-        } else if b >= 0x80 {
-            HIGH
-        } else {
-            0
-        };
-        i += 1;
-    }
-    t
-};
-
 /// Scans `text`, appending matches sorted by (start, end, indicator) without repeats.
 pub(crate) fn scan(inner: &Inner, text: &[u8], out: &mut Vec<Match>) {
     let first = out.len();
-    let mut hits: Vec<Hit> = Vec::new();
-    let want_ips = !inner.ips.is_empty();
-    let want_domains = !inner.domains.is_empty();
-    let want_digests = !inner.digests.is_empty();
-    let want_urls = !inner.urls.is_empty();
-    if want_ips || want_domains || want_digests || want_urls {
-        host_pass(inner, text, out, &mut hits);
-    }
-    if want_ips || want_urls {
-        colon_pass(inner, text, out, &mut hits);
-    }
-    if !inner.emails.is_empty() {
-        email_pass(inner, text, out);
-    }
-    inner.strings.scan(text, |s, e, id, how| {
+    tokens(inner, text, out);
+    inner.strings.scan(text, |start, end, indicator, how| {
         out.push(Match {
-            start: s,
-            end: e,
-            indicator: id,
+            start,
+            end,
+            indicator,
             how,
         })
     });
-    inner.regexes.scan(text, |s, e, id, how| {
+    regexes(inner, text, 0, out);
+    sort_dedup(out, first);
+}
+
+/// Appends the regex matches of `text`, shifted by `base`.
+pub(crate) fn regexes(inner: &Inner, text: &[u8], base: usize, out: &mut Vec<Match>) {
+    inner.regexes.scan(text, |start, end, indicator, how| {
         out.push(Match {
-            start: s,
-            end: e,
-            indicator: id,
+            start: base + start,
+            end: base + end,
+            indicator,
             how,
         })
     });
+}
+
+/// Sorts `out[first..]` by (start, end, indicator) and drops repeats.
+pub(crate) fn sort_dedup(out: &mut Vec<Match>, first: usize) {
     if out.len() - first > 1 {
         out[first..].sort_unstable();
         let mut w = first + 1;
@@ -92,6 +60,51 @@ pub(crate) fn scan(inner: &Inner, text: &[u8], out: &mut Vec<Match>) {
     }
 }
 
+/// Per-thread buffers reused from scan to scan, so the hot path does not allocate.
+#[derive(Default)]
+struct Scratch {
+    blocks: Vec<Block>,
+    hits: Vec<Hit>,
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
+}
+
+/// The token families (addresses, domains, digests, URLs, e-mail) of `text`, unsorted. Tokens
+/// never cross a newline, so a buffer of lines gives the matches of each line.
+pub(crate) fn tokens(inner: &Inner, text: &[u8], out: &mut Vec<Match>) {
+    let want_ips = !inner.ips.is_empty();
+    let want_urls = !inner.urls.is_empty();
+    let want_hosts = want_ips || want_urls || !inner.domains.is_empty();
+    let want_digests = !inner.digests.is_empty();
+    SCRATCH.with(|cell| {
+        let mut guard = cell.borrow_mut();
+        let Scratch { blocks, hits } = &mut *guard;
+        hits.clear();
+        if want_hosts || want_digests {
+            classify(text, blocks);
+            let walk = Walk {
+                inner,
+                text,
+                blocks,
+            };
+            if want_hosts {
+                walk.host_runs(out, hits);
+            }
+            if want_digests {
+                walk.digests(out, hits);
+            }
+        }
+        if want_ips || want_urls {
+            colon_pass(inner, text, out, hits);
+        }
+    });
+    if !inner.emails.is_empty() {
+        email_pass(inner, text, out);
+    }
+}
+
 #[inline]
 fn emit(out: &mut Vec<Match>, start: usize, end: usize, hits: &mut Vec<Hit>) {
     out.extend(hits.drain(..).map(|h| Match {
@@ -102,75 +115,165 @@ fn emit(out: &mut Vec<Match>, start: usize, end: usize, hits: &mut Vec<Hit>) {
     }));
 }
 
-/// Host runs: maximal runs of letters, digits, `.`, `-`, `_` and non-ASCII bytes.
-fn host_pass(inner: &Inner, text: &[u8], out: &mut Vec<Match>, hits: &mut Vec<Hit>) {
-    let n = text.len();
-    let mut i = 0;
-    while i < n {
-        if CLASS[text[i] as usize] == 0 {
-            i += 1;
-            continue;
-        }
-        let s = i;
-        let mut seen = 0u8;
-        while i < n {
-            let c = CLASS[text[i] as usize];
-            if c == 0 {
-                break;
-            }
-            seen |= c;
-            i += 1;
-        }
-        host_run(inner, text, s, i, seen, out, hits);
-    }
+/// A text with its class masks: the token walk.
+struct Walk<'a> {
+    inner: &'a Inner,
+    text: &'a [u8],
+    blocks: &'a [Block],
 }
 
-#[inline]
-fn host_run(
-    inner: &Inner,
-    text: &[u8],
-    s: usize,
-    e: usize,
-    seen: u8,
-    out: &mut Vec<Match>,
-    hits: &mut Vec<Hit>,
-) {
-    if e - s >= 32 && !inner.digests.is_empty() {
-        digest_tokens(inner, text, s, e, out, hits);
+impl Walk<'_> {
+    /// Start of the run of `class` bytes that holds position `p`.
+    #[inline(always)]
+    fn run_start(&self, class: impl Fn(&Block) -> u64, p: usize) -> usize {
+        let mut b = p / 64;
+        let mut gaps = !class(&self.blocks[b]) & ((1u64 << (p % 64)) - 1);
+        loop {
+            if gaps != 0 {
+                return b * 64 + 64 - gaps.leading_zeros() as usize;
+            }
+            if b == 0 {
+                return 0;
+            }
+            b -= 1;
+            gaps = !class(&self.blocks[b]);
+        }
     }
-    let mut t = e;
-    while t > s && text[t - 1] == b'.' {
-        t -= 1;
+
+    /// End (exclusive) of the run of `class` bytes that holds position `p`.
+    #[inline(always)]
+    fn run_end(&self, class: impl Fn(&Block) -> u64, p: usize) -> usize {
+        let mut b = p / 64;
+        let mut gaps = !class(&self.blocks[b]) & (u64::MAX << (p % 64));
+        loop {
+            if gaps != 0 {
+                return (b * 64 + gaps.trailing_zeros() as usize).min(self.text.len());
+            }
+            b += 1;
+            if b == self.blocks.len() {
+                return self.text.len();
+            }
+            gaps = !class(&self.blocks[b]);
+        }
     }
-    if t == s {
-        return;
+
+    /// The number of `class` bytes in `s..e`.
+    #[inline(always)]
+    fn count(&self, class: impl Fn(&Block) -> u64, s: usize, e: usize) -> usize {
+        let (first, last) = (s / 64, (e - 1) / 64);
+        let mut n = 0;
+        for b in first..=last {
+            let mut m = class(&self.blocks[b]);
+            if b == first {
+                m &= u64::MAX << (s % 64);
+            }
+            if b == last && e % 64 != 0 {
+                m &= (1u64 << (e % 64)) - 1;
+            }
+            n += m.count_ones() as usize;
+        }
+        n
     }
-    let tok = &text[s..t];
-    let has_dot = seen & DOT != 0;
-    if seen & (LETTER | DASH | HIGH) == 0 {
-        // Digits and dots only: an IPv4 address, or nothing (numbers are not domains).
-        if has_dot && tok.len() <= 15 {
-            if let Some(a) = parse_v4(tok) {
-                inner.ips.lookup(IpAddr::V4(a), hits);
-                emit(out, s, t, hits);
+
+    /// Host runs that can hold an address, a domain or a URL start: those with a dot, or every
+    /// run when some domain indicator is a single label.
+    fn host_runs(&self, out: &mut Vec<Match>, hits: &mut Vec<Hit>) {
+        let every_run = self.inner.domains.has_single_label();
+        let mut done = 0; // runs before this position are looked at
+        for (b, blk) in self.blocks.iter().enumerate() {
+            let base = b * 64;
+            let mut anchors = if every_run { blk.host } else { blk.dot };
+            if done > base {
+                if done - base >= 64 {
+                    continue;
+                }
+                anchors &= u64::MAX << (done - base);
+            }
+            while anchors != 0 {
+                let p = base + anchors.trailing_zeros() as usize;
+                let s = self.run_start(|k| k.host, p);
+                let e = self.run_end(|k| k.host, p);
+                self.host_run(s, e, out, hits);
+                done = e;
+                if e - base >= 64 {
+                    break;
+                }
+                anchors &= u64::MAX << (e - base);
             }
         }
-    } else if !inner.domains.is_empty()
-        && (has_dot || inner.domains.has_single_label())
-        && text.get(e) != Some(&b'@')
-    {
-        if seen & HIGH == 0 {
-            inner.domains.probe_token(tok, hits);
-        } else {
-            let mut buf = String::new();
-            if normalize::domain_into(tok, &mut buf).is_ok() {
-                inner.domains.probe_token(buf.as_bytes(), hits);
+    }
+
+    /// Looks up one host run `text[s..e]` by what it can be.
+    #[inline]
+    fn host_run(&self, s: usize, e: usize, out: &mut Vec<Match>, hits: &mut Vec<Hit>) {
+        let (inner, text) = (self.inner, self.text);
+        let mut t = e;
+        while t > s && text[t - 1] == b'.' {
+            t -= 1;
+        }
+        if t == s {
+            return;
+        }
+        let tok = &text[s..t];
+        let dots = self.count(|k| k.dot, s, t);
+        if self.count(|k| k.word, s, t) == 0 {
+            // Digits and dots only: an IPv4 address, or nothing (numbers are not domains).
+            if dots == 3 && tok.len() <= 15 {
+                if let Some(a) = parse_v4(tok) {
+                    inner.ips.lookup(IpAddr::V4(a), hits);
+                    emit(out, s, t, hits);
+                }
+            }
+        } else if !inner.domains.is_empty()
+            && (dots > 0 || inner.domains.has_single_label())
+            && text.get(e) != Some(&b'@')
+        {
+            if tok.is_ascii() {
+                inner.domains.probe_token(tok, hits);
+            } else {
+                let mut buf = String::new();
+                if normalize::domain_into(tok, &mut buf).is_ok() {
+                    inner.domains.probe_token(buf.as_bytes(), hits);
+                }
+            }
+            emit(out, s, t, hits);
+        }
+        if e > t || dots > 0 {
+            // A dot anywhere in the run, trailing ones included, may start a URL.
+            if !inner.urls.is_empty() && starts_schemeless_url(text, s, e) {
+                url_token(inner, text, s, out, hits);
             }
         }
-        emit(out, s, t, hits);
     }
-    if has_dot && !inner.urls.is_empty() && starts_schemeless_url(text, s, e) {
-        url_token(inner, text, s, out, hits);
+
+    /// Hex digests: maximal runs of ASCII letters and digits, all hex, of a digest length. Such
+    /// a run is at least 32 bytes long, so it covers a whole aligned 16-byte lane of hex digits;
+    /// only those lanes are looked at.
+    fn digests(&self, out: &mut Vec<Match>, hits: &mut Vec<Hit>) {
+        const LANES: u64 = 0x0001_0001_0001_0001;
+        let mut done = 0;
+        for (b, blk) in self.blocks.iter().enumerate() {
+            let gaps = !blk.hex;
+            // Non-zero when some 16-bit lane of `gaps` is zero: some lane is all hex digits.
+            if gaps.wrapping_sub(LANES) & !gaps & (LANES << 15) == 0 {
+                continue;
+            }
+            for lane in 0..4 {
+                let p = b * 64 + lane * 16;
+                if (blk.hex >> (lane * 16)) & 0xffff != 0xffff || p < done {
+                    continue;
+                }
+                let s = self.run_start(|k| k.alnum, p);
+                let e = self.run_end(|k| k.alnum, p);
+                done = e;
+                if crate::Kind::hash_for_len(e - s).is_some()
+                    && self.count(|k| k.hex, s, e) == e - s
+                {
+                    self.inner.digests.probe(&self.text[s..e], hits);
+                    emit(out, s, e, hits);
+                }
+            }
+        }
     }
 }
 
@@ -183,35 +286,6 @@ fn url_token(inner: &Inner, text: &[u8], s: usize, out: &mut Vec<Match>, hits: &
     if let Ok(key) = normalize::url(&text[s..end]) {
         inner.urls.probe(&key, hits);
         emit(out, s, end, hits);
-    }
-}
-
-/// Hex digests inside a host run: maximal runs of ASCII letters and digits, all hex, of a
-/// digest length.
-fn digest_tokens(
-    inner: &Inner,
-    text: &[u8],
-    s: usize,
-    e: usize,
-    out: &mut Vec<Match>,
-    hits: &mut Vec<Hit>,
-) {
-    let mut i = s;
-    while i < e {
-        if CLASS[text[i] as usize] & (LETTER | DIGIT) == 0 {
-            i += 1;
-            continue;
-        }
-        let a = i;
-        let mut all_hex = true;
-        while i < e && CLASS[text[i] as usize] & (LETTER | DIGIT) != 0 {
-            all_hex &= CLASS[text[i] as usize] & HEX != 0;
-            i += 1;
-        }
-        if all_hex && crate::Kind::hash_for_len(i - a).is_some() {
-            inner.digests.probe(&text[a..i], hits);
-            emit(out, a, i, hits);
-        }
     }
 }
 

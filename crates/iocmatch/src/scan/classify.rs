@@ -1,0 +1,265 @@
+//! Byte classification: one pass over a buffer turns every 64 bytes into a [`Block`] of bitmasks
+//! (bit `i` of a mask describes byte `64 * block + i`), so that the token walk can jump from one
+//! interesting byte to the next with bit operations instead of looking at every byte.
+//!
+//! The AVX2 version is chosen at run time where the CPU has it; the scalar version is the
+//! reference it is tested against. Bytes past the end of the buffer classify as NUL (no class).
+//!
+//! This module holds the crate's only `unsafe` code: the AVX2 loads and the call into the
+//! `target_feature` function, both guarded as their comments say.
+#![allow(unsafe_code)]
+
+/// The class masks of 64 consecutive bytes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Block {
+    /// Host-run bytes: ASCII letters and digits, `.`, `-`, `_`, and every byte >= 0x80.
+    pub host: u64,
+    /// `.`
+    pub dot: u64,
+    /// Host-run bytes that are neither digits nor dots: letters, `-`, `_`, non-ASCII. A run
+    /// without any is digits and dots only (an IPv4 candidate, never a domain).
+    pub word: u64,
+    /// ASCII letters and digits (the bytes of a hex-digest run).
+    pub alnum: u64,
+    /// ASCII hex digits.
+    pub hex: u64,
+}
+
+/// Scalar class bits, one byte per input byte, in the order of `Block`'s fields.
+const HOST: u8 = 1;
+const DOT: u8 = 2;
+const WORD: u8 = 4;
+const ALNUM: u8 = 8;
+const HEX: u8 = 16;
+
+const TABLE: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        t[i] = if b.is_ascii_digit() {
+            HOST | ALNUM | HEX
+        } else if b.is_ascii_hexdigit() {
+            HOST | WORD | ALNUM | HEX
+        } else if b.is_ascii_alphabetic() {
+            HOST | WORD | ALNUM
+        } else if b == b'.' {
+            HOST | DOT
+        } else if b == b'-' || b == b'_' || b >= 0x80 {
+            HOST | WORD
+        } else {
+            0
+        };
+        i += 1;
+    }
+    t
+};
+
+/// Classifies up to 64 bytes one at a time (the fallback, and the reference for the tests).
+fn block_scalar(bytes: &[u8]) -> Block {
+    let mut b = Block::default();
+    for (i, &x) in bytes.iter().enumerate().take(64) {
+        let c = TABLE[x as usize] as u64;
+        b.host |= (c & 1) << i;
+        b.dot |= ((c >> 1) & 1) << i;
+        b.word |= ((c >> 2) & 1) << i;
+        b.alnum |= ((c >> 3) & 1) << i;
+        b.hex |= ((c >> 4) & 1) << i;
+    }
+    b
+}
+
+/// Replaces `out` with the blocks of `text`: `text.len().div_ceil(64)` of them.
+pub(crate) fn classify(text: &[u8], out: &mut Vec<Block>) {
+    out.clear();
+    out.reserve(text.len().div_ceil(64));
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU has AVX2, checked just above.
+            unsafe { avx2::classify(text, out) };
+            return;
+        }
+    }
+    out.extend(text.chunks(64).map(block_scalar));
+}
+
+#[cfg(target_arch = "x86_64")]
+mod avx2 {
+    use super::Block;
+    use std::arch::x86_64::*;
+
+    /// Classifies `text` 64 bytes at a time; the tail is copied into a zero-padded block.
+    ///
+    /// # Safety
+    /// The CPU must support AVX2.
+    #[target_feature(enable = "avx2")]
+    pub(super) unsafe fn classify(text: &[u8], out: &mut Vec<Block>) {
+        let mut chunks = text.chunks_exact(64);
+        for c in &mut chunks {
+            out.push(block(c));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut pad = [0u8; 64];
+            pad[..rest.len()].copy_from_slice(rest);
+            out.push(block(&pad));
+        }
+    }
+
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    fn block(bytes: &[u8]) -> Block {
+        assert!(bytes.len() >= 64);
+        // SAFETY: both loads read 32 bytes inside `bytes`, checked just above; they are unaligned.
+        let (lo, hi) = unsafe {
+            (
+                _mm256_loadu_si256(bytes.as_ptr().cast()),
+                _mm256_loadu_si256(bytes.as_ptr().add(32).cast()),
+            )
+        };
+        let a = half(lo);
+        let b = half(hi);
+        let join = |lo: i32, hi: i32| (lo as u32 as u64) | ((hi as u32 as u64) << 32);
+        Block {
+            host: join(a[0], b[0]),
+            dot: join(a[1], b[1]),
+            word: join(a[2], b[2]),
+            alnum: join(a[3], b[3]),
+            hex: join(a[4], b[4]),
+        }
+    }
+
+    // Each class is a set of (high nibble, low nibble) rectangles; every rectangle has a bit,
+    // set in the entry of each of its low nibbles and of each of its high nibbles, so that
+    // `LOW[lo] & HIGH[hi]` holds exactly the rectangles a byte lies in.
+    const DIGIT: u8 = 1; // 0x30-0x39
+    const UPPER_LOW: u8 = 2; // 0x41-0x4f, 0x61-0x6f
+    const UPPER_HIGH: u8 = 4; // 0x50-0x5a, 0x70-0x7a
+    const HEX_LETTER: u8 = 8; // 0x41-0x46, 0x61-0x66
+    const DOT: u8 = 16; // 0x2e
+    const DASH: u8 = 32; // 0x2d
+    const UNDERSCORE: u8 = 64; // 0x5f
+    const NON_ASCII: u8 = 128; // 0x80-0xff
+
+    const fn table(high: bool) -> [i8; 32] {
+        let mut t = [0u8; 16];
+        let mut n = 0;
+        while n < 16 {
+            let mut bits = 0;
+            if high {
+                bits |= match n {
+                    2 => DOT | DASH,
+                    3 => DIGIT,
+                    4 | 6 => UPPER_LOW | HEX_LETTER,
+                    5 => UPPER_HIGH | UNDERSCORE,
+                    7 => UPPER_HIGH,
+                    _ => 0,
+                };
+                if n >= 8 {
+                    bits |= NON_ASCII;
+                }
+            } else {
+                if n <= 9 {
+                    bits |= DIGIT;
+                }
+                if n >= 1 {
+                    bits |= UPPER_LOW;
+                }
+                if n <= 10 {
+                    bits |= UPPER_HIGH;
+                }
+                if n >= 1 && n <= 6 {
+                    bits |= HEX_LETTER;
+                }
+                if n == 0xe {
+                    bits |= DOT;
+                }
+                if n == 0xd {
+                    bits |= DASH;
+                }
+                if n == 0xf {
+                    bits |= UNDERSCORE;
+                }
+                bits |= NON_ASCII;
+            }
+            t[n] = bits;
+            n += 1;
+        }
+        // The same 16 entries in both 128-bit lanes, as vpshufb looks up within a lane.
+        let mut out = [0i8; 32];
+        let mut i = 0;
+        while i < 32 {
+            out[i] = t[i % 16] as i8;
+            i += 1;
+        }
+        out
+    }
+    const LOW: [i8; 32] = table(false);
+    const HIGH: [i8; 32] = table(true);
+
+    /// Masks of 32 bytes: host, dot, word, alnum, hex.
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    fn half(v: __m256i) -> [i32; 5] {
+        // SAFETY: the tables are 32 bytes each; the loads are unaligned.
+        let (low_t, high_t) = unsafe {
+            (
+                _mm256_loadu_si256(LOW.as_ptr().cast()),
+                _mm256_loadu_si256(HIGH.as_ptr().cast()),
+            )
+        };
+        let nibbles = _mm256_set1_epi8(0x0f);
+        let lo = _mm256_and_si256(v, nibbles);
+        let hi = _mm256_and_si256(_mm256_srli_epi16::<4>(v), nibbles);
+        let c = _mm256_and_si256(
+            _mm256_shuffle_epi8(low_t, lo),
+            _mm256_shuffle_epi8(high_t, hi),
+        );
+        // Saturating 0x7f + (c & bits) has its sign bit set exactly when some bit is.
+        let any = |bits: u8| {
+            _mm256_movemask_epi8(_mm256_adds_epu8(
+                _mm256_and_si256(c, _mm256_set1_epi8(bits as i8)),
+                _mm256_set1_epi8(0x7f),
+            ))
+        };
+        let letter = UPPER_LOW | UPPER_HIGH;
+        let word = letter | DASH | UNDERSCORE | NON_ASCII;
+        [
+            any(DIGIT | DOT | word),
+            any(DOT),
+            any(word),
+            any(DIGIT | letter),
+            any(DIGIT | HEX_LETTER),
+        ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fast_path_agrees_with_scalar_on_every_byte_and_tail() {
+        let mut text: Vec<u8> = (0..=255u8).collect();
+        text.extend((0..=255u8).rev());
+        text.extend_from_slice(b"evil.example 192.0.2.1 d41d8cd98f00b204e9800998ecf8427e");
+        for len in [0, 1, 63, 64, 65, 127, 128, 200, text.len()] {
+            let t = &text[..len];
+            let mut fast = Vec::new();
+            classify(t, &mut fast);
+            let slow: Vec<Block> = t.chunks(64).map(block_scalar).collect();
+            assert_eq!(fast, slow, "length {len}");
+        }
+    }
+
+    #[test]
+    fn classes_mean_what_they_say() {
+        let b = block_scalar(b"aZ9.-_\xc3 :/@gG");
+        assert_eq!(b.host, 0b1_1000_0111_1111);
+        assert_eq!(b.dot, 0b1000);
+        assert_eq!(b.word, 0b1_1000_0111_0011);
+        assert_eq!(b.alnum, 0b1_1000_0000_0111);
+        assert_eq!(b.hex, 0b101);
+    }
+}
