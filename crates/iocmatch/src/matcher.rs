@@ -8,6 +8,7 @@ use ipnetwork::IpNetwork;
 use crate::allow::Allowlist;
 use crate::engine::digest::DigestSet;
 use crate::engine::domain::DomainSet;
+use crate::engine::email::EmailSet;
 use crate::engine::ip::IpTable;
 use crate::engine::regex::RegexEngine;
 use crate::engine::strings::{StringEngine, StringsBuilder};
@@ -70,7 +71,7 @@ pub(crate) struct Inner {
     pub(crate) ips: IpTable,
     pub(crate) domains: DomainSet,
     pub(crate) urls: UrlSet,
-    pub(crate) emails: ValueMap,
+    pub(crate) emails: EmailSet,
     pub(crate) digests: DigestSet,
     /// Whole-word strings by exact value, and `nocase` ones by lower-cased value.
     pub(crate) words: ValueMap,
@@ -105,7 +106,7 @@ impl Matcher {
         let mut ips = IpTable::default();
         let mut domains = Vec::new();
         let mut urls = Vec::new();
-        let mut emails = ValueMap::default();
+        let mut emails = Vec::new();
         let mut digests = Vec::new();
         let mut words = ValueMap::default();
         let mut strings = StringsBuilder::default();
@@ -134,7 +135,7 @@ impl Matcher {
                 }
                 Kind::Domain => domains.push((ind.value.as_str(), id, ind.mode)),
                 Kind::Url => urls.push((ind.value.as_str(), id, ind.mode)),
-                Kind::Email => emails.insert(&ind.value, id, ind.mode),
+                Kind::Email => emails.push((ind.value.as_str(), id, ind.mode)),
                 k if k.is_hex_digest() => digests.push((ind.value.as_str(), id)),
                 k if k.is_word_string() => {
                     words.insert(&ind.value, id, ind.mode);
@@ -148,6 +149,7 @@ impl Matcher {
             }
         }
         let domains = DomainSet::build(&domains);
+        let emails = EmailSet::build(&emails);
         let urls = UrlSet::build(&urls);
         let digests = DigestSet::build(&digests);
         let strings = strings.build().map_err(Error::Build)?;

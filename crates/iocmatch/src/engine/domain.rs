@@ -19,8 +19,9 @@ pub struct DomainSet {
     seed: u64,
     filter: Filter,
     map: HashKeyed<Vec<Entry>>,
-    /// Whether any indicator is a single label (then tokens without a dot are probed too).
-    single_label: bool,
+    /// The fewest and most labels of any indicator: suffixes outside are not probed.
+    min_labels: usize,
+    max_labels: usize,
 }
 
 /// Valid domains have at most 127 labels (253 bytes).
@@ -32,7 +33,7 @@ impl DomainSet {
         let seed = random_seed();
         let mut filter = Filter::with_capacity(items.len());
         let mut map: HashKeyed<Vec<Entry>> = HashKeyed::default();
-        let mut single_label = false;
+        let (mut min_labels, mut max_labels) = (usize::MAX, 0);
         for &(name, id, mode) in items {
             let h = hash_domain(seed, name.as_bytes());
             filter.insert(h);
@@ -41,13 +42,16 @@ impl DomainSet {
                 id,
                 mode,
             });
-            single_label |= !name.contains('.');
+            let labels = name.bytes().filter(|&b| b == b'.').count() + 1;
+            min_labels = min_labels.min(labels);
+            max_labels = max_labels.max(labels);
         }
         DomainSet {
             seed,
             filter,
             map,
-            single_label,
+            min_labels,
+            max_labels,
         }
     }
 
@@ -58,13 +62,24 @@ impl DomainSet {
 
     /// Whether a token with no dot can hit anything.
     pub fn has_single_label(&self) -> bool {
-        self.single_label
+        self.min_labels == 1
     }
 
     /// Probes a host token of ASCII host bytes (any case, trailing dots already dropped):
     /// indicators equal to it first, then parents from the longest. A token that is not a valid
     /// domain hits nothing.
     pub fn probe_token(&self, tok: &[u8], out: &mut Vec<Hit>) {
+        self.probe_labels(tok, memchr::memrchr_iter(b'.', tok), out)
+    }
+
+    /// [`DomainSet::probe_token`] given the positions of the token's dots, last first.
+    #[inline]
+    pub(crate) fn probe_labels(
+        &self,
+        tok: &[u8],
+        dots_from_right: impl Iterator<Item = usize>,
+        out: &mut Vec<Hit>,
+    ) {
         if tok.is_empty() || tok.len() > 253 || self.map.is_empty() {
             return;
         }
@@ -75,20 +90,22 @@ impl DomainSet {
         let mut labels = 0;
         let mut state = self.seed;
         let mut end = tok.len();
-        for i in (0..tok.len()).rev() {
-            if tok[i] == b'.' {
-                labels += 1;
-                if labels == MAX_LABELS {
-                    out.truncate(first);
-                    return;
-                }
-                state = push_label(state, hash_bytes(self.seed, &tok[i + 1..end]));
-                self.check(tok, i + 1, finish(state), out);
-                end = i;
+        for i in dots_from_right {
+            labels += 1;
+            if labels == MAX_LABELS {
+                out.truncate(first);
+                return;
             }
+            state = push_label(state, hash_bytes(self.seed, &tok[i + 1..end]));
+            if labels >= self.min_labels && labels <= self.max_labels {
+                self.check(tok, i + 1, finish(state), out);
+            }
+            end = i;
         }
-        let h = push_label(state, hash_bytes(self.seed, &tok[..end]));
-        self.check(tok, 0, finish(h), out);
+        if labels < self.max_labels && labels + 1 >= self.min_labels {
+            let h = push_label(state, hash_bytes(self.seed, &tok[..end]));
+            self.check(tok, 0, finish(h), out);
+        }
         if out.len() > first {
             if valid_ascii_domain(tok) {
                 out[first..].reverse();

@@ -112,21 +112,24 @@ impl IpTable {
     /// longest prefix to the shortest. `addr` must already be folded (see `normalize::fold_mapped`).
     pub fn lookup(&self, addr: IpAddr, out: &mut Vec<Hit>) {
         match addr {
-            IpAddr::V4(a) => {
-                let a = u32::from(a);
-                let block = (a >> 8) as usize;
-                if self
-                    .v4_blocks
-                    .get(block / 64)
-                    .is_some_and(|w| w >> (block % 64) & 1 != 0)
-                {
-                    self.v4.lookup(32, |p| mask_v4(a, p), out)
-                }
-            }
+            IpAddr::V4(a) => self.lookup_v4(a.into(), out),
             IpAddr::V6(a) => {
                 let a = u128::from(a);
                 self.v6.lookup(128, |p| mask_v6(a, p), out)
             }
+        }
+    }
+
+    /// [`IpTable::lookup`] for an IPv4 address as an integer.
+    #[inline]
+    pub fn lookup_v4(&self, a: u32, out: &mut Vec<Hit>) {
+        let block = (a >> 8) as usize;
+        if self
+            .v4_blocks
+            .get(block / 64)
+            .is_some_and(|w| w >> (block % 64) & 1 != 0)
+        {
+            self.v4.lookup(32, |p| mask_v4(a, p), out)
         }
     }
 

@@ -3,6 +3,7 @@
 
 pub mod digest;
 pub mod domain;
+pub mod email;
 pub(crate) mod hashing;
 pub mod ip;
 pub mod regex;

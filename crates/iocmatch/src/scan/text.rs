@@ -6,7 +6,7 @@
 //! tokens before any map.
 
 use std::cell::RefCell;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::net::{IpAddr, Ipv6Addr};
 
 use memchr::memchr_iter;
 
@@ -157,22 +157,33 @@ impl Walk<'_> {
         }
     }
 
-    /// The number of `class` bytes in `s..e`.
+    /// The `class` bits of the `len` (at most 64) bytes from `s`, bit 0 for byte `s`.
     #[inline(always)]
-    fn count(&self, class: impl Fn(&Block) -> u64, s: usize, e: usize) -> usize {
-        let (first, last) = (s / 64, (e - 1) / 64);
-        let mut n = 0;
-        for b in first..=last {
-            let mut m = class(&self.blocks[b]);
-            if b == first {
-                m &= u64::MAX << (s % 64);
-            }
-            if b == last && e % 64 != 0 {
-                m &= (1u64 << (e % 64)) - 1;
-            }
-            n += m.count_ones() as usize;
+    fn bits(&self, class: impl Fn(&Block) -> u64, s: usize, len: usize) -> u64 {
+        debug_assert!(len <= 64);
+        let (b, off) = (s / 64, s % 64);
+        let mut m = class(&self.blocks[b]) >> off;
+        if off != 0 && b + 1 < self.blocks.len() {
+            m |= class(&self.blocks[b + 1]) << (64 - off);
         }
-        n
+        if len < 64 {
+            m &= (1u64 << len) - 1;
+        }
+        m
+    }
+
+    /// Whether any byte of `s..e` (not empty) is of `class`.
+    #[inline(always)]
+    fn any(&self, class: impl Fn(&Block) -> u64, s: usize, e: usize) -> bool {
+        let (first, last) = (s / 64, (e - 1) / 64);
+        let head = u64::MAX << (s % 64);
+        let tail = u64::MAX >> (63 - (e - 1) % 64);
+        if first == last {
+            return class(&self.blocks[first]) & head & tail != 0;
+        }
+        class(&self.blocks[first]) & head != 0
+            || self.blocks[first + 1..last].iter().any(|k| class(k) != 0)
+            || class(&self.blocks[last]) & tail != 0
     }
 
     /// Host runs that can hold an address, a domain or a URL start: those with a dot, or every
@@ -215,21 +226,26 @@ impl Walk<'_> {
             return;
         }
         let tok = &text[s..t];
-        let dots = self.count(|k| k.dot, s, t);
-        if self.count(|k| k.word, s, t) == 0 {
+        let has_dot = self.any(|k| k.dot, s, t);
+        if !self.any(|k| k.word, s, t) {
             // Digits and dots only: an IPv4 address, or nothing (numbers are not domains).
-            if dots == 3 && tok.len() <= 15 {
+            if (7..=15).contains(&tok.len()) {
                 if let Some(a) = parse_v4(tok) {
-                    inner.ips.lookup(IpAddr::V4(a), hits);
+                    inner.ips.lookup_v4(a, hits);
                     emit(out, s, t, hits);
                 }
             }
         } else if !inner.domains.is_empty()
-            && (dots > 0 || inner.domains.has_single_label())
+            && (has_dot || inner.domains.has_single_label())
             && text.get(e) != Some(&b'@')
         {
             if tok.is_ascii() {
-                inner.domains.probe_token(tok, hits);
+                if tok.len() <= 64 {
+                    let dots = self.bits(|k| k.dot, s, tok.len());
+                    inner.domains.probe_labels(tok, FromHighest(dots), hits);
+                } else {
+                    inner.domains.probe_token(tok, hits);
+                }
             } else {
                 let mut buf = String::new();
                 if normalize::domain_into(tok, &mut buf).is_ok() {
@@ -238,7 +254,7 @@ impl Walk<'_> {
             }
             emit(out, s, t, hits);
         }
-        if e > t || dots > 0 {
+        if e > t || has_dot {
             // A dot anywhere in the run, trailing ones included, may start a URL.
             if !inner.urls.is_empty() && starts_schemeless_url(text, s, e) {
                 url_token(inner, text, s, out, hits);
@@ -267,13 +283,30 @@ impl Walk<'_> {
                 let e = self.run_end(|k| k.alnum, p);
                 done = e;
                 if crate::Kind::hash_for_len(e - s).is_some()
-                    && self.count(|k| k.hex, s, e) == e - s
+                    && !self.any(|k| k.alnum & !k.hex, s, e)
                 {
                     self.inner.digests.probe(&self.text[s..e], hits);
                     emit(out, s, e, hits);
                 }
             }
         }
+    }
+}
+
+/// The positions of a mask's set bits, highest first.
+struct FromHighest(u64);
+
+impl Iterator for FromHighest {
+    type Item = usize;
+
+    #[inline(always)]
+    fn next(&mut self) -> Option<usize> {
+        if self.0 == 0 {
+            return None;
+        }
+        let i = 63 - self.0.leading_zeros() as usize;
+        self.0 &= !(1 << i);
+        Some(i)
     }
 }
 
@@ -289,19 +322,21 @@ fn url_token(inner: &Inner, text: &[u8], s: usize, out: &mut Vec<Match>, hits: &
     }
 }
 
-/// Parses a dotted quad exactly as `Ipv4Addr::from_str` does (no leading zeros, octets to 255).
-fn parse_v4(b: &[u8]) -> Option<Ipv4Addr> {
-    let mut octets = [0u8; 4];
-    let mut k = 0;
+/// Parses a dotted quad exactly as `Ipv4Addr::from_str` does (no leading zeros, octets to 255),
+/// into the address as an integer.
+#[inline]
+fn parse_v4(b: &[u8]) -> Option<u32> {
+    let mut addr: u32 = 0;
+    let mut dots = 0;
     let mut v: u32 = 0;
     let mut digits = 0;
     for &c in b {
         if c == b'.' {
-            if digits == 0 || k == 3 {
+            if digits == 0 || dots == 3 {
                 return None;
             }
-            octets[k] = v as u8;
-            k += 1;
+            addr = (addr << 8) | v;
+            dots += 1;
             v = 0;
             digits = 0;
         } else {
@@ -315,11 +350,10 @@ fn parse_v4(b: &[u8]) -> Option<Ipv4Addr> {
             }
         }
     }
-    if digits == 0 || k != 3 {
+    if digits == 0 || dots != 3 {
         return None;
     }
-    octets[3] = v as u8;
-    Some(Ipv4Addr::from(octets))
+    Some((addr << 8) | v)
 }
 
 /// `:` positions: URL schemes (`://`) and IPv6 runs.
@@ -362,7 +396,7 @@ fn email_pass(inner: &Inner, text: &[u8], out: &mut Vec<Match>) {
         while e > p + 1 && text[e - 1] == b'.' {
             e -= 1;
         }
-        if s == p || e == p + 1 {
+        if s == p || e == p + 1 || !inner.emails.may_contain(&text[s..e]) {
             continue;
         }
         if let Ok(Ok(addr)) = std::str::from_utf8(&text[s..e]).map(normalize::email) {
@@ -437,6 +471,7 @@ fn starts_schemeless_url(text: &[u8], s: usize, e: usize) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::net::Ipv4Addr;
 
     #[test]
     fn v4_parser_agrees_with_std() {
@@ -456,7 +491,8 @@ mod tests {
             "1.2.3.04",
             "99999.1.1.1",
         ] {
-            assert_eq!(parse_v4(s.as_bytes()), s.parse::<Ipv4Addr>().ok(), "{s}");
+            let std = s.parse::<Ipv4Addr>().ok().map(u32::from);
+            assert_eq!(parse_v4(s.as_bytes()), std, "{s}");
         }
     }
 }
