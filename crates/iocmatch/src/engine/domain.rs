@@ -83,31 +83,16 @@ impl DomainSet {
         if tok.is_empty() || tok.len() > 253 || self.map.is_empty() {
             return;
         }
-        // Label by label from the right: after each label the state is the hash of the parent
-        // that starts there. Hits come out shortest parent first and are reversed at the end:
-        // equal name first, then parents from the longest.
+        // Hits come out shortest parent first and are reversed at the end: equal name first,
+        // then parents from the longest.
         let first = out.len();
-        let mut labels = 0;
-        let mut state = self.seed;
-        let mut end = tok.len();
-        for i in dots_from_right {
-            labels += 1;
-            if labels == MAX_LABELS {
-                out.truncate(first);
-                return;
+        let complete = self.suffixes(tok, dots_from_right, |h, at| {
+            if self.filter.may_contain(h) {
+                self.confirm(tok, at, h, out);
             }
-            state = push_label(state, hash_bytes(self.seed, &tok[i + 1..end]));
-            if labels >= self.min_labels && labels <= self.max_labels {
-                self.check(tok, i + 1, finish(state), out);
-            }
-            end = i;
-        }
-        if labels < self.max_labels && labels + 1 >= self.min_labels {
-            let h = push_label(state, hash_bytes(self.seed, &tok[..end]));
-            self.check(tok, 0, finish(h), out);
-        }
+        });
         if out.len() > first {
-            if valid_ascii_domain(tok) {
+            if complete && valid_ascii_domain(tok) {
                 out[first..].reverse();
             } else {
                 out.truncate(first);
@@ -115,16 +100,53 @@ impl DomainSet {
         }
     }
 
-    #[inline]
-    fn check(&self, tok: &[u8], at: usize, h: u64, out: &mut Vec<Hit>) {
-        if !self.filter.may_contain(h) {
-            return;
+    /// Calls `probe(hash, start)` for each suffix of `tok` (ASCII host bytes, at most 253) that
+    /// an indicator could equal: the parents with as many labels as some indicator, from the
+    /// shortest, then the whole token. The hash is built label by label from the right, so one
+    /// pass yields them all. Returns false, having stopped, if the token has too many labels.
+    #[inline(always)]
+    pub(crate) fn suffixes(
+        &self,
+        tok: &[u8],
+        dots_from_right: impl Iterator<Item = usize>,
+        mut probe: impl FnMut(u64, usize),
+    ) -> bool {
+        let mut labels = 0;
+        let mut state = self.seed;
+        let mut end = tok.len();
+        for i in dots_from_right {
+            labels += 1;
+            if labels == MAX_LABELS {
+                return false;
+            }
+            state = push_label(state, hash_bytes(self.seed, &tok[i + 1..end]));
+            if labels >= self.min_labels && labels <= self.max_labels {
+                probe(finish(state), i + 1);
+            }
+            end = i;
         }
+        if labels < self.max_labels && labels + 1 >= self.min_labels {
+            probe(
+                finish(push_label(state, hash_bytes(self.seed, &tok[..end]))),
+                0,
+            );
+        }
+        true
+    }
+
+    /// Whether a suffix hash may belong to an indicator (the filter alone).
+    #[inline(always)]
+    pub(crate) fn may_contain(&self, h: u64) -> bool {
+        self.filter.may_contain(h)
+    }
+
+    /// Appends the indicators stored under hash `h` that equal `tok[at..]` (ASCII case folded):
+    /// all of them if `at` is 0, else those in `subdomains` mode. In reverse insertion order.
+    pub(crate) fn confirm(&self, tok: &[u8], at: usize, h: u64, out: &mut Vec<Hit>) {
         let Some(entries) = self.map.get(&h) else {
             return;
         };
         let name = &tok[at..];
-        // Reversed, so that after the caller's final reversal they are in insertion order.
         for e in entries.iter().rev() {
             if e.name.len() == name.len() && e.name.as_bytes().eq_ignore_ascii_case(name) {
                 if at == 0 {

@@ -123,14 +123,23 @@ impl IpTable {
     /// [`IpTable::lookup`] for an IPv4 address as an integer.
     #[inline]
     pub fn lookup_v4(&self, a: u32, out: &mut Vec<Hit>) {
+        if self.may_hold_v4(a) {
+            self.lookup_v4_networks(a, out)
+        }
+    }
+
+    /// Whether some indicator covers part of the /24 block of `a` (one bit of a bitmap).
+    #[inline(always)]
+    pub(crate) fn may_hold_v4(&self, a: u32) -> bool {
         let block = (a >> 8) as usize;
-        if self
-            .v4_blocks
+        self.v4_blocks
             .get(block / 64)
             .is_some_and(|w| w >> (block % 64) & 1 != 0)
-        {
-            self.v4.lookup(32, |p| mask_v4(a, p), out)
-        }
+    }
+
+    /// [`IpTable::lookup_v4`] without the bitmap in front.
+    pub(crate) fn lookup_v4_networks(&self, a: u32, out: &mut Vec<Hit>) {
+        self.v4.lookup(32, |p| mask_v4(a, p), out)
     }
 
     /// Whether the table holds nothing.

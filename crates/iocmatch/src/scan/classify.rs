@@ -23,6 +23,8 @@ pub(crate) struct Block {
     pub alnum: u64,
     /// ASCII hex digits.
     pub hex: u64,
+    /// Bytes >= 0x80 (part of host runs, for IDN; a run without any needs no decoding).
+    pub high: u64,
 }
 
 /// Scalar class bits, one byte per input byte, in the order of `Block`'s fields.
@@ -31,6 +33,7 @@ const DOT: u8 = 2;
 const WORD: u8 = 4;
 const ALNUM: u8 = 8;
 const HEX: u8 = 16;
+const HIGH: u8 = 32;
 
 const TABLE: [u8; 256] = {
     let mut t = [0u8; 256];
@@ -45,7 +48,9 @@ const TABLE: [u8; 256] = {
             HOST | WORD | ALNUM
         } else if b == b'.' {
             HOST | DOT
-        } else if b == b'-' || b == b'_' || b >= 0x80 {
+        } else if b >= 0x80 {
+            HOST | WORD | HIGH
+        } else if b == b'-' || b == b'_' {
             HOST | WORD
         } else {
             0
@@ -65,6 +70,7 @@ fn block_scalar(bytes: &[u8]) -> Block {
         b.word |= ((c >> 2) & 1) << i;
         b.alnum |= ((c >> 3) & 1) << i;
         b.hex |= ((c >> 4) & 1) << i;
+        b.high |= ((c >> 5) & 1) << i;
     }
     b
 }
@@ -127,6 +133,7 @@ mod avx2 {
             word: join(a[2], b[2]),
             alnum: join(a[3], b[3]),
             hex: join(a[4], b[4]),
+            high: join(a[5], b[5]),
         }
     }
 
@@ -198,10 +205,10 @@ mod avx2 {
     const LOW: [i8; 32] = table(false);
     const HIGH: [i8; 32] = table(true);
 
-    /// Masks of 32 bytes: host, dot, word, alnum, hex.
+    /// Masks of 32 bytes: host, dot, word, alnum, hex, high.
     #[inline]
     #[target_feature(enable = "avx2")]
-    fn half(v: __m256i) -> [i32; 5] {
+    fn half(v: __m256i) -> [i32; 6] {
         // SAFETY: the tables are 32 bytes each; the loads are unaligned.
         let (low_t, high_t) = unsafe {
             (
@@ -231,6 +238,7 @@ mod avx2 {
             any(word),
             any(DIGIT | letter),
             any(DIGIT | HEX_LETTER),
+            _mm256_movemask_epi8(v),
         ]
     }
 }
@@ -261,5 +269,6 @@ mod tests {
         assert_eq!(b.word, 0b1_1000_0111_0011);
         assert_eq!(b.alnum, 0b1_1000_0000_0111);
         assert_eq!(b.hex, 0b101);
+        assert_eq!(b.high, 0b100_0000);
     }
 }

@@ -5,3 +5,4 @@ pub mod boundary;
 pub(crate) mod classify;
 pub(crate) mod lines;
 pub(crate) mod text;
+mod walk;

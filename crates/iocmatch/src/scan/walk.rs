@@ -1,0 +1,520 @@
+//! The token walk: from the class masks of a text to the tokens that can hold an address, a
+//! domain, a digest or an e-mail address, and their lookups.
+//!
+//! Host runs are found from their dots (a run without one is neither an address nor a domain,
+//! unless some domain indicator is a single label) and gathered a window at a time. The window's
+//! runs are then sorted by kind without branching on each, and each kind is looked up in a loop
+//! of its own: IPv4 candidates against the table's /24 bitmap, domain suffixes against the
+//! domain filter. The filter and bitmap reads of a window are independent of one another, so the
+//! processor overlaps their cache misses, and the branches of each loop see one kind of token.
+//! Only the few lookups that pass reach the maps.
+
+use super::classify::Block;
+use super::text::{emit, starts_schemeless_url, url_token};
+use crate::engine::{Hit, How};
+use crate::matcher::{Inner, Match};
+use crate::normalize;
+
+/// Host runs gathered before their lookups run.
+const WINDOW: usize = 256;
+
+/// A token of at most 64 bytes: where it is and where its dots are.
+#[derive(Clone, Copy, Debug, Default)]
+struct Token {
+    start: usize,
+    end: usize,
+    /// The token's dots, bit 0 for its first byte.
+    dots: u64,
+}
+
+/// One suffix of a domain candidate to look up: its hash, the candidate and where it starts.
+#[derive(Clone, Copy, Debug, Default)]
+struct Probe {
+    hash: u64,
+    name: u32,
+    at: u32,
+}
+
+/// A list filled without a branch on whether each item is kept: every item is written, and the
+/// length moves past it only if it is kept.
+#[derive(Debug, Default)]
+struct Kept<T> {
+    items: Vec<T>,
+    len: usize,
+}
+
+impl<T: Copy> Kept<T> {
+    #[inline(always)]
+    fn push_if(&mut self, keep: bool, item: T) {
+        if self.len == self.items.len() {
+            self.items.push(item);
+        } else {
+            self.items[self.len] = item;
+        }
+        self.len += usize::from(keep);
+    }
+
+    #[inline(always)]
+    fn as_slice(&self) -> &[T] {
+        &self.items[..self.len]
+    }
+
+    fn clear(&mut self) {
+        self.len = 0;
+    }
+}
+
+/// Per-thread lists reused from window to window and scan to scan.
+#[derive(Debug, Default)]
+pub(crate) struct Batch {
+    /// Host runs of the window, (start, end).
+    runs: Vec<(usize, usize)>,
+    /// Runs of digits and exactly three dots.
+    quads: Kept<Token>,
+    /// Addresses parsed from them that the bitmap admits: (address, start, end).
+    addrs: Kept<(u32, usize, usize)>,
+    /// Runs to probe as domain names.
+    names: Kept<Token>,
+    /// Suffixes of the names, then those the filter admits.
+    probes: Kept<Probe>,
+    hits: Vec<Hit>,
+}
+
+/// A text with its class masks.
+pub(crate) struct Walk<'a> {
+    pub(crate) inner: &'a Inner,
+    pub(crate) text: &'a [u8],
+    pub(crate) blocks: &'a [Block],
+}
+
+impl Walk<'_> {
+    /// Start of the run of `class` bytes that ends just before `p` (`p` itself if the byte
+    /// before is not of `class`). If `p` is of `class`, the start of the run that holds it.
+    #[inline(always)]
+    fn run_start(&self, class: impl Fn(&Block) -> u64, p: usize) -> usize {
+        let mut b = p / 64;
+        let mut gaps = !class(&self.blocks[b]) & ((1u64 << (p % 64)) - 1);
+        loop {
+            if gaps != 0 {
+                return b * 64 + 64 - gaps.leading_zeros() as usize;
+            }
+            if b == 0 {
+                return 0;
+            }
+            b -= 1;
+            gaps = !class(&self.blocks[b]);
+        }
+    }
+
+    /// End (exclusive) of the run of `class` bytes that starts at `p` (`p` itself if the byte
+    /// at `p` is not of `class`).
+    #[inline(always)]
+    fn run_end(&self, class: impl Fn(&Block) -> u64, p: usize) -> usize {
+        if p >= self.text.len() {
+            return p;
+        }
+        let mut b = p / 64;
+        let mut gaps = !class(&self.blocks[b]) & (u64::MAX << (p % 64));
+        loop {
+            if gaps != 0 {
+                return (b * 64 + gaps.trailing_zeros() as usize).min(self.text.len());
+            }
+            b += 1;
+            if b == self.blocks.len() {
+                return self.text.len();
+            }
+            gaps = !class(&self.blocks[b]);
+        }
+    }
+
+    /// The `class` bits of the `len` (at most 64) bytes from `s`, bit 0 for byte `s`.
+    #[inline(always)]
+    fn bits(&self, class: impl Fn(&Block) -> u64, s: usize, len: usize) -> u64 {
+        debug_assert!(len <= 64);
+        let (b, off) = (s / 64, s % 64);
+        let mut m = class(&self.blocks[b]) >> off;
+        if off != 0 && b + 1 < self.blocks.len() {
+            m |= class(&self.blocks[b + 1]) << (64 - off);
+        }
+        if len < 64 {
+            m &= (1u64 << len) - 1;
+        }
+        m
+    }
+
+    /// Whether any byte of `s..e` is of `class`.
+    #[inline(always)]
+    fn any(&self, class: impl Fn(&Block) -> u64, s: usize, e: usize) -> bool {
+        if s >= e {
+            return false;
+        }
+        let (first, last) = (s / 64, (e - 1) / 64);
+        let head = u64::MAX << (s % 64);
+        let tail = u64::MAX >> (63 - (e - 1) % 64);
+        if first == last {
+            return class(&self.blocks[first]) & head & tail != 0;
+        }
+        class(&self.blocks[first]) & head != 0
+            || self.blocks[first + 1..last].iter().any(|k| class(k) != 0)
+            || class(&self.blocks[last]) & tail != 0
+    }
+
+    /// Host runs that can hold an address, a domain or a URL start: those with a dot, or every
+    /// run when some domain indicator is a single label.
+    pub(crate) fn host_runs(&self, batch: &mut Batch, out: &mut Vec<Match>) {
+        let every_run = self.inner.domains.has_single_label();
+        let mut done = 0; // runs before this position are gathered
+        batch.runs.clear();
+        for (b, blk) in self.blocks.iter().enumerate() {
+            let base = b * 64;
+            let mut anchors = if every_run { blk.host } else { blk.dot };
+            if done > base {
+                if done - base >= 64 {
+                    continue;
+                }
+                anchors &= u64::MAX << (done - base);
+            }
+            while anchors != 0 {
+                let p = base + anchors.trailing_zeros() as usize;
+                let e = self.run_end(|k| k.host, p);
+                batch.runs.push((self.run_start(|k| k.host, p), e));
+                done = e;
+                if e - base >= 64 {
+                    break;
+                }
+                anchors &= u64::MAX << (e - base);
+            }
+            if batch.runs.len() >= WINDOW {
+                self.look_up_runs(batch, out);
+            }
+        }
+        self.look_up_runs(batch, out);
+    }
+
+    /// Sorts the gathered runs by kind, then looks each kind up in a loop of its own.
+    fn look_up_runs(&self, batch: &mut Batch, out: &mut Vec<Match>) {
+        let (inner, text) = (self.inner, self.text);
+        let want_names = !inner.domains.is_empty();
+        let single_label = inner.domains.has_single_label();
+        let want_urls = !inner.urls.is_empty();
+        batch.quads.clear();
+        batch.names.clear();
+        for i in 0..batch.runs.len() {
+            let (s, e) = batch.runs[i];
+            let len = e - s;
+            if len > 64 {
+                self.long_host_run(s, e, &mut batch.hits, out);
+                continue;
+            }
+            let dots = self.bits(|k| k.dot, s, len);
+            // Trailing dots end sentences, not names: the token stops before them.
+            let trailing = (!(dots << (64 - len))).leading_zeros() as usize;
+            let t = e - trailing;
+            let tok = Token {
+                start: s,
+                end: t,
+                dots: if t == s {
+                    0
+                } else {
+                    dots & (u64::MAX >> (64 - (t - s)))
+                },
+            };
+            let word = self.bits(|k| k.word, s, len) != 0;
+            let high = self.bits(|k| k.high, s, len) != 0;
+            // Digits and dots only: an IPv4 address if it has the shape of one; numbers are
+            // never domains.
+            let quad = !word & (7..=15).contains(&(t - s)) & three_bits(tok.dots);
+            let name =
+                word & want_names & (tok.dots != 0 || single_label) & (text.get(e) != Some(&b'@'));
+            batch.quads.push_if(quad, tok);
+            batch.names.push_if(name & !high, tok);
+            if name & high {
+                probe_idn(inner, &text[s..t], &mut batch.hits);
+                emit(out, s, t, &mut batch.hits);
+            }
+            if want_urls && dots != 0 && starts_schemeless_url(text, s, e) {
+                url_token(inner, text, s, out, &mut batch.hits);
+            }
+        }
+        batch.runs.clear();
+        if !inner.ips.is_empty() {
+            self.look_up_quads(batch, out);
+        }
+        if want_names {
+            self.look_up_names(batch, out);
+        }
+    }
+
+    /// IPv4 candidates: parsed, passed through the bitmap, then looked up.
+    fn look_up_quads(&self, batch: &mut Batch, out: &mut Vec<Match>) {
+        let ips = &self.inner.ips;
+        batch.addrs.clear();
+        for tok in batch.quads.as_slice() {
+            let a = parse_v4(&self.text[tok.start..tok.end], tok.dots);
+            batch.addrs.push_if(
+                a.is_some_and(|a| ips.may_hold_v4(a)),
+                (a.unwrap_or(0), tok.start, tok.end),
+            );
+        }
+        for &(a, s, t) in batch.addrs.as_slice() {
+            ips.lookup_v4_networks(a, &mut batch.hits);
+            emit(out, s, t, &mut batch.hits);
+        }
+    }
+
+    /// Domain candidates: every suffix hashed, passed through the filter, then confirmed.
+    fn look_up_names(&self, batch: &mut Batch, out: &mut Vec<Match>) {
+        let domains = &self.inner.domains;
+        batch.probes.clear();
+        for (i, tok) in batch.names.as_slice().iter().enumerate() {
+            let name = &self.text[tok.start..tok.end];
+            domains.suffixes(name, FromHighest(tok.dots), |hash, at| {
+                batch.probes.push_if(
+                    true,
+                    Probe {
+                        hash,
+                        name: i as u32,
+                        at: at as u32,
+                    },
+                )
+            });
+        }
+        // The filter pass, compacting in place: each read is independent of the others.
+        let mut kept = 0;
+        for i in 0..batch.probes.len {
+            let p = batch.probes.items[i];
+            batch.probes.items[kept] = p;
+            kept += usize::from(domains.may_contain(p.hash));
+        }
+        batch.probes.len = kept;
+        for p in batch.probes.as_slice() {
+            let tok = batch.names.items[p.name as usize];
+            let name = &self.text[tok.start..tok.end];
+            domains.confirm(name, p.at as usize, p.hash, &mut batch.hits);
+            if !batch.hits.is_empty() {
+                if crate::engine::domain::valid_ascii_domain(name) {
+                    emit(out, tok.start, tok.end, &mut batch.hits);
+                } else {
+                    batch.hits.clear();
+                }
+            }
+        }
+    }
+
+    /// A host run longer than 64 bytes: too long for an address; probed as a domain if it is one.
+    #[cold]
+    fn long_host_run(&self, s: usize, e: usize, hits: &mut Vec<Hit>, out: &mut Vec<Match>) {
+        let (inner, text) = (self.inner, self.text);
+        let mut t = e;
+        while t > s && text[t - 1] == b'.' {
+            t -= 1;
+        }
+        if !inner.domains.is_empty()
+            && self.any(|k| k.word, s, t)
+            && (self.any(|k| k.dot, s, t) || inner.domains.has_single_label())
+            && text.get(e) != Some(&b'@')
+        {
+            let tok = &text[s..t];
+            if !self.any(|k| k.high, s, t) {
+                inner.domains.probe_token(tok, hits);
+            } else {
+                probe_idn(inner, tok, hits);
+            }
+            emit(out, s, t, hits);
+        }
+        if !inner.urls.is_empty() && self.any(|k| k.dot, s, e) && starts_schemeless_url(text, s, e)
+        {
+            url_token(inner, text, s, out, hits);
+        }
+    }
+
+    /// Hex digests: maximal runs of ASCII letters and digits, all hex, of a digest length. Such
+    /// a run is at least 32 bytes long, so it covers a whole aligned 16-byte lane of hex digits;
+    /// only those lanes are looked at.
+    pub(crate) fn digests(&self, batch: &mut Batch, out: &mut Vec<Match>) {
+        const LANES: u64 = 0x0001_0001_0001_0001;
+        let mut done = 0;
+        for (b, blk) in self.blocks.iter().enumerate() {
+            let gaps = !blk.hex;
+            // Non-zero when some 16-bit lane of `gaps` is zero: some lane is all hex digits.
+            if gaps.wrapping_sub(LANES) & !gaps & (LANES << 15) == 0 {
+                continue;
+            }
+            for lane in 0..4 {
+                let p = b * 64 + lane * 16;
+                if (blk.hex >> (lane * 16)) & 0xffff != 0xffff || p < done {
+                    continue;
+                }
+                let s = self.run_start(|k| k.alnum, p);
+                let e = self.run_end(|k| k.alnum, p);
+                done = e;
+                if crate::Kind::hash_for_len(e - s).is_some()
+                    && !self.any(|k| k.alnum & !k.hex, s, e)
+                {
+                    self.inner.digests.probe(&self.text[s..e], &mut batch.hits);
+                    emit(out, s, e, &mut batch.hits);
+                }
+            }
+        }
+    }
+
+    /// E-mail addresses around each `@`: the local part before it (letters, digits and
+    /// `._%+-`), the host run after it less trailing dots.
+    pub(crate) fn emails(&self, out: &mut Vec<Match>) {
+        let (inner, text) = (self.inner, self.text);
+        for p in memchr::memchr_iter(b'@', text) {
+            // The masks give the run of ASCII host bytes; `%` and `+` (rare) are stepped over
+            // one byte at a time.
+            let mut s = self.run_start(|k| k.host & !k.high, p);
+            while s > 0 && super::boundary::is_local_byte(text[s - 1]) {
+                s -= 1;
+            }
+            let mut e = self.run_end(|k| k.host, p + 1);
+            while e > p + 1 && text[e - 1] == b'.' {
+                e -= 1;
+            }
+            if s == p || e == p + 1 || !inner.emails.may_contain(&text[s..e]) {
+                continue;
+            }
+            if let Ok(Ok(addr)) = std::str::from_utf8(&text[s..e]).map(normalize::email) {
+                for &(id, _) in inner.emails.get(&addr) {
+                    out.push(Match {
+                        start: s,
+                        end: e,
+                        indicator: id,
+                        how: How::Exact,
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// Whether exactly three bits are set (without popcount, which baseline x86-64 lacks).
+#[inline(always)]
+fn three_bits(m: u64) -> bool {
+    let a = m & m.wrapping_sub(1);
+    let b = a & a.wrapping_sub(1);
+    (b != 0) & (b & b.wrapping_sub(1) == 0)
+}
+
+/// Probes a host token with non-ASCII bytes: decoded as an IDN first.
+fn probe_idn(inner: &Inner, tok: &[u8], hits: &mut Vec<Hit>) {
+    let mut buf = String::new();
+    if normalize::domain_into(tok, &mut buf).is_ok() {
+        inner.domains.probe_token(buf.as_bytes(), hits);
+    }
+}
+
+/// The positions of a mask's set bits, highest first.
+struct FromHighest(u64);
+
+impl Iterator for FromHighest {
+    type Item = usize;
+
+    #[inline(always)]
+    fn next(&mut self) -> Option<usize> {
+        if self.0 == 0 {
+            return None;
+        }
+        let i = 63 - self.0.leading_zeros() as usize;
+        self.0 &= !(1 << i);
+        Some(i)
+    }
+}
+
+/// Parses a token of digits and dots, `dots` marking its dots, exactly as `Ipv4Addr::from_str`
+/// does (four octets of one to three digits, no leading zeros, none above 255), into the address
+/// as an integer. Branches only on the shape, which is nearly always that of an address.
+#[inline]
+fn parse_v4(tok: &[u8], dots: u64) -> Option<u32> {
+    if !three_bits(dots) {
+        return None;
+    }
+    let d1 = dots & (dots - 1);
+    let d2 = d1 & (d1 - 1);
+    let (p1, p2, p3) = (
+        dots.trailing_zeros() as usize,
+        d1.trailing_zeros() as usize,
+        d2.trailing_zeros() as usize,
+    );
+    let mut addr = 0u32;
+    let mut bad = false;
+    for (a, b) in [(0, p1), (p1 + 1, p2), (p2 + 1, p3), (p3 + 1, tok.len())] {
+        let n = b - a;
+        if n == 0 || n > 3 {
+            return None;
+        }
+        let digit = |i: usize| (tok[i] - b'0') as u32;
+        let tens = if n >= 2 { b - 2 } else { b - 1 };
+        let hundreds = if n == 3 { b - 3 } else { b - 1 };
+        let v = digit(b - 1)
+            + digit(tens) * if n >= 2 { 10 } else { 0 }
+            + digit(hundreds) * if n == 3 { 100 } else { 0 };
+        bad |= v > 255 || (n > 1 && tok[a] == b'0');
+        addr = (addr << 8) | v;
+    }
+    (!bad).then_some(addr)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::Ipv4Addr;
+
+    #[test]
+    fn v4_parser_agrees_with_std() {
+        for s in [
+            "1.2.3.4",
+            "0.0.0.0",
+            "255.255.255.255",
+            "256.1.1.1",
+            "01.2.3.4",
+            "1.2.3",
+            "1.2.3.4.5",
+            "1..2.3",
+            ".1.2.3",
+            "1.2.3.",
+            "000.1.1.1",
+            "10.0.0.10",
+            "1.2.3.04",
+            "99999.1.1.1",
+            "255.255.255.256",
+            "1.22.233.4",
+            "9.99.199.0",
+            "0.0.0.00",
+            "300.1.1.1",
+            "1.2.3.4.",
+            "1.2.3..4",
+            "1.2.3.1000",
+        ] {
+            let std = s.parse::<Ipv4Addr>().ok().map(u32::from);
+            let dots = s
+                .bytes()
+                .enumerate()
+                .filter(|&(_, b)| b == b'.')
+                .fold(0u64, |m, (i, _)| m | 1 << i);
+            assert_eq!(parse_v4(s.as_bytes(), dots), std, "{s}");
+        }
+    }
+
+    #[test]
+    fn three_bits_counts() {
+        for m in [0u64, 1, 3, 7, 0b1011, 0b1111, 1 << 63 | 5, u64::MAX] {
+            assert_eq!(three_bits(m), m.count_ones() == 3, "{m:b}");
+        }
+    }
+
+    #[test]
+    fn kept_lists_keep_only_what_is_kept() {
+        let mut k = Kept::default();
+        for i in 0..10 {
+            k.push_if(i % 3 == 0, i);
+        }
+        assert_eq!(k.as_slice(), &[0, 3, 6, 9]);
+        k.clear();
+        k.push_if(false, 1);
+        k.push_if(true, 2);
+        assert_eq!(k.as_slice(), &[2]);
+    }
+}
