@@ -7,7 +7,7 @@ use super::text;
 use crate::matcher::{LineMatch, Match, Matcher};
 
 /// Target size of one chunk: large enough to amortise scheduling, small enough to balance.
-const CHUNK: usize = 256 * 1024;
+const CHUNK: usize = 64 * 1024;
 
 /// Splits `buf` into chunks of about `CHUNK` bytes that end just after a `\n` (or at the end).
 fn chunks(buf: &[u8]) -> Vec<(usize, usize)> {

@@ -15,8 +15,19 @@ use crate::engine::{Hit, How};
 use crate::matcher::{Inner, Match};
 use crate::normalize;
 
-/// Host runs gathered before their lookups run.
+/// Candidates gathered before their lookups run.
 const WINDOW: usize = 256;
+
+/// What a host run of at most 64 bytes holds, read from the masks.
+#[derive(Clone, Copy)]
+struct Shape {
+    /// The run's dots, bit 0 for its first byte.
+    dots: u64,
+    /// Whether it holds anything but digits and dots.
+    word: bool,
+    /// Whether it holds non-ASCII bytes.
+    high: bool,
+}
 
 /// A token of at most 64 bytes: where it is and where its dots are.
 #[derive(Clone, Copy, Debug, Default)]
@@ -67,8 +78,6 @@ impl<T: Copy> Kept<T> {
 /// Per-thread lists reused from window to window and scan to scan.
 #[derive(Debug, Default)]
 pub(crate) struct Batch {
-    /// Host runs of the window, (start, end).
-    runs: Vec<(usize, usize)>,
     /// Runs of digits and exactly three dots.
     quads: Kept<Token>,
     /// Addresses parsed from them that the bitmap admits: (address, start, end).
@@ -163,8 +172,9 @@ impl Walk<'_> {
     /// run when some domain indicator is a single label.
     pub(crate) fn host_runs(&self, batch: &mut Batch, out: &mut Vec<Match>) {
         let every_run = self.inner.domains.has_single_label();
-        let mut done = 0; // runs before this position are gathered
-        batch.runs.clear();
+        let mut done = 0; // runs before this position are sorted
+        batch.quads.clear();
+        batch.names.clear();
         for (b, blk) in self.blocks.iter().enumerate() {
             let base = b * 64;
             let mut anchors = if every_run { blk.host } else { blk.dot };
@@ -176,73 +186,87 @@ impl Walk<'_> {
             }
             while anchors != 0 {
                 let p = base + anchors.trailing_zeros() as usize;
-                let e = self.run_end(|k| k.host, p);
-                batch.runs.push((self.run_start(|k| k.host, p), e));
+                let (s, e) = (self.run_start(|k| k.host, p), self.run_end(|k| k.host, p));
+                if s >= base && e <= base + 64 {
+                    // The run lies in this block (most do): its bits are one mask away.
+                    let (off, len) = (s - base, e - s);
+                    let range = (u64::MAX >> (64 - len)) << off;
+                    let shape = Shape {
+                        dots: (blk.dot & range) >> off,
+                        word: blk.word & range != 0,
+                        high: blk.high & range != 0,
+                    };
+                    self.sort_run(s, e, shape, batch, out);
+                } else if e - s <= 64 {
+                    let len = e - s;
+                    let shape = Shape {
+                        dots: self.bits(|k| k.dot, s, len),
+                        word: self.bits(|k| k.word, s, len) != 0,
+                        high: self.bits(|k| k.high, s, len) != 0,
+                    };
+                    self.sort_run(s, e, shape, batch, out);
+                } else {
+                    self.long_host_run(s, e, &mut batch.hits, out);
+                }
                 done = e;
                 if e - base >= 64 {
                     break;
                 }
                 anchors &= u64::MAX << (e - base);
             }
-            if batch.runs.len() >= WINDOW {
-                self.look_up_runs(batch, out);
+            if batch.quads.len + batch.names.len >= WINDOW {
+                self.look_up_batch(batch, out);
             }
         }
-        self.look_up_runs(batch, out);
+        self.look_up_batch(batch, out);
     }
 
-    /// Sorts the gathered runs by kind, then looks each kind up in a loop of its own.
-    fn look_up_runs(&self, batch: &mut Batch, out: &mut Vec<Match>) {
+    /// Puts a host run of at most 64 bytes in the list of its kind, without branching on the
+    /// kind; the rare IDN names and URL starts are looked up at once.
+    #[inline(always)]
+    fn sort_run(&self, s: usize, e: usize, run: Shape, batch: &mut Batch, out: &mut Vec<Match>) {
         let (inner, text) = (self.inner, self.text);
-        let want_names = !inner.domains.is_empty();
-        let single_label = inner.domains.has_single_label();
-        let want_urls = !inner.urls.is_empty();
-        batch.quads.clear();
-        batch.names.clear();
-        for i in 0..batch.runs.len() {
-            let (s, e) = batch.runs[i];
-            let len = e - s;
-            if len > 64 {
-                self.long_host_run(s, e, &mut batch.hits, out);
-                continue;
-            }
-            let dots = self.bits(|k| k.dot, s, len);
-            // Trailing dots end sentences, not names: the token stops before them.
-            let trailing = (!(dots << (64 - len))).leading_zeros() as usize;
-            let t = e - trailing;
-            let tok = Token {
-                start: s,
-                end: t,
-                dots: if t == s {
-                    0
-                } else {
-                    dots & (u64::MAX >> (64 - (t - s)))
-                },
-            };
-            let word = self.bits(|k| k.word, s, len) != 0;
-            let high = self.bits(|k| k.high, s, len) != 0;
-            // Digits and dots only: an IPv4 address if it has the shape of one; numbers are
-            // never domains.
-            let quad = !word & (7..=15).contains(&(t - s)) & three_bits(tok.dots);
-            let name =
-                word & want_names & (tok.dots != 0 || single_label) & (text.get(e) != Some(&b'@'));
-            batch.quads.push_if(quad, tok);
-            batch.names.push_if(name & !high, tok);
-            if name & high {
-                probe_idn(inner, &text[s..t], &mut batch.hits);
-                emit(out, s, t, &mut batch.hits);
-            }
-            if want_urls && dots != 0 && starts_schemeless_url(text, s, e) {
-                url_token(inner, text, s, out, &mut batch.hits);
-            }
+        let len = e - s;
+        // Trailing dots end sentences, not names: the token stops before them.
+        let trailing = (!(run.dots << (64 - len))).leading_zeros() as usize;
+        let t = e - trailing;
+        let tok = Token {
+            start: s,
+            end: t,
+            dots: if t == s {
+                0
+            } else {
+                run.dots & (u64::MAX >> (64 - (t - s)))
+            },
+        };
+        // Digits and dots only: an IPv4 address if it has the shape of one; numbers are never
+        // domains.
+        let quad = !run.word & (7..=15).contains(&(t - s)) & three_bits(tok.dots);
+        let name = run.word
+            & !self.inner.domains.is_empty()
+            & (tok.dots != 0 || inner.domains.has_single_label())
+            & (text.get(e) != Some(&b'@'));
+        batch.quads.push_if(quad, tok);
+        batch.names.push_if(name & !run.high, tok);
+        if name & run.high {
+            probe_idn(inner, &text[s..t], &mut batch.hits);
+            emit(out, s, t, &mut batch.hits);
         }
-        batch.runs.clear();
-        if !inner.ips.is_empty() {
+        if run.dots != 0 && !inner.urls.is_empty() && starts_schemeless_url(text, s, e) {
+            url_token(inner, text, s, out, &mut batch.hits);
+        }
+    }
+
+    /// Looks the sorted candidates up, each kind in a loop of its own.
+    fn look_up_batch(&self, batch: &mut Batch, out: &mut Vec<Match>) {
+        if !self.inner.ips.is_empty() {
             self.look_up_quads(batch, out);
         }
-        if want_names {
+        if !self.inner.domains.is_empty() {
             self.look_up_names(batch, out);
         }
+        batch.quads.clear();
+        batch.names.clear();
     }
 
     /// IPv4 candidates: parsed, passed through the bitmap, then looked up.
