@@ -56,6 +56,9 @@ pub struct IpTable {
     /// One bit per IPv4 /24: set when some indicator covers part of it. Most addresses in logs
     /// hit no indicator, and this answers that with one memory access (2 MiB when used).
     v4_blocks: Vec<u64>,
+    /// One bit per IPv4 /16, summarising `v4_blocks` in 8 KiB that stay in the first-level
+    /// cache: addresses in a /16 without indicators skip the larger bitmap.
+    v4_regions: Vec<u64>,
 }
 
 fn mask_v4(addr: u32, prefix: u8) -> u32 {
@@ -92,6 +95,12 @@ impl IpTable {
     fn mark_blocks(&mut self, masked: u32, prefix: u8) {
         if self.v4_blocks.is_empty() {
             self.v4_blocks = vec![0; (1 << 24) / 64];
+            self.v4_regions = vec![0; (1 << 16) / 64];
+        }
+        let first_region = (masked >> 16) as usize;
+        let regions = 1usize << 16u8.saturating_sub(prefix);
+        for r in first_region..first_region + regions {
+            self.v4_regions[r / 64] |= 1 << (r % 64);
         }
         let first = (masked >> 8) as usize;
         let count = if prefix >= 24 {
@@ -131,10 +140,11 @@ impl IpTable {
     /// Whether some indicator covers part of the /24 block of `a` (one bit of a bitmap).
     #[inline(always)]
     pub(crate) fn may_hold_v4(&self, a: u32) -> bool {
-        let block = (a >> 8) as usize;
-        self.v4_blocks
-            .get(block / 64)
-            .is_some_and(|w| w >> (block % 64) & 1 != 0)
+        let (region, block) = ((a >> 16) as usize, (a >> 8) as usize);
+        self.v4_regions
+            .get(region / 64)
+            .is_some_and(|w| w >> (region % 64) & 1 != 0)
+            && self.v4_blocks[block / 64] >> (block % 64) & 1 != 0
     }
 
     /// [`IpTable::lookup_v4`] without the bitmap in front.
