@@ -1,7 +1,8 @@
 //! `IndicatorSet`: indicators gathered from any number of sources, normalised and deduplicated,
 //! with the diagnostics of every load. Compile it into a `Matcher` to search.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+use std::hash::BuildHasher;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -103,6 +104,56 @@ pub struct SetStats {
     pub expired: usize,
 }
 
+/// Indicator ids by (kind, value, mode), hashed with a seeded hash (values come from strangers).
+#[derive(Clone, Default)]
+struct IdIndex {
+    table: hashbrown::HashTable<IndicatorId>,
+    hasher: foldhash::fast::RandomState,
+}
+
+impl std::fmt::Debug for IdIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "IdIndex({} ids)", self.table.len())
+    }
+}
+
+impl IdIndex {
+    fn hash(&self, kind: Kind, value: &str, mode: Mode) -> u64 {
+        self.hasher.hash_one((kind, value, mode))
+    }
+
+    /// The id of the indicator with this identity, if any.
+    fn find(&self, all: &[Indicator], kind: Kind, value: &str, mode: Mode) -> Option<IndicatorId> {
+        let h = self.hash(kind, value, mode);
+        self.table
+            .find(h, |id| {
+                let i = &all[id.index()];
+                i.kind == kind && i.mode == mode && i.value == value
+            })
+            .copied()
+    }
+
+    /// Room for `n` more ids without rehashing.
+    fn reserve(&mut self, all: &[Indicator], n: usize) {
+        let hasher = &self.hasher;
+        self.table.reserve(n, |id| {
+            let i = &all[id.index()];
+            hasher.hash_one((i.kind, i.value.as_str(), i.mode))
+        });
+    }
+
+    /// Indexes `id`, which must be the last of `all` and not yet indexed.
+    fn insert(&mut self, all: &[Indicator], id: IndicatorId) {
+        let i = &all[id.index()];
+        let h = self.hash(i.kind, &i.value, i.mode);
+        let hasher = &self.hasher;
+        self.table.insert_unique(h, id, |id| {
+            let i = &all[id.index()];
+            hasher.hash_one((i.kind, i.value.as_str(), i.mode))
+        });
+    }
+}
+
 /// A deduplicated set of indicators with their sources and metadata.
 ///
 /// Indicators are identified by (kind, canonical value, mode): the same value from two sources
@@ -110,7 +161,9 @@ pub struct SetStats {
 #[derive(Clone, Debug, Default)]
 pub struct IndicatorSet {
     indicators: Vec<Indicator>,
-    index: HashMap<(Kind, Mode, String), IndicatorId>,
+    /// Ids keyed by the (kind, value, mode) of the indicator they name, so that each value is
+    /// stored once, in its indicator.
+    index: IdIndex,
     diagnostics: Vec<Diagnostic>,
     merged: usize,
     rejected: usize,
@@ -139,6 +192,12 @@ impl IndicatorSet {
         Ok(self.insert(n, rec))
     }
 
+    /// Room for `n` more indicators, so a large load does not grow the set step by step.
+    fn reserve(&mut self, n: usize) {
+        self.indicators.reserve(n);
+        self.index.reserve(&self.indicators, n);
+    }
+
     /// Inserts a normalised record: a new indicator, or one more origin of an existing one.
     fn insert(
         &mut self,
@@ -148,8 +207,7 @@ impl IndicatorSet {
         let warning = n
             .warning
             .map(|w| Diagnostic::warning(rec.origin.location.clone(), w));
-        let key = (n.kind, n.mode, n.value);
-        if let Some(&id) = self.index.get(&key) {
+        if let Some(id) = self.index.find(&self.indicators, n.kind, &n.value, n.mode) {
             self.indicators[id.index()].origins.push(rec.origin);
             self.merged += 1;
             return (id, warning);
@@ -157,12 +215,12 @@ impl IndicatorSet {
         // Ids are u32; both callers check the count first.
         let id = IndicatorId(self.indicators.len() as u32);
         self.indicators.push(Indicator {
-            kind: key.0,
-            value: key.2.clone(),
-            mode: key.1,
+            kind: n.kind,
+            value: n.value,
+            mode: n.mode,
             origins: vec![rec.origin],
         });
-        self.index.insert(key, id);
+        self.index.insert(&self.indicators, id);
         (id, warning)
     }
 
@@ -213,6 +271,7 @@ impl IndicatorSet {
             )));
         }
         let (before, merged_before) = (self.indicators.len(), self.merged);
+        self.reserve(ready.len());
         for (n, rec) in ready {
             *report.per_kind.entry(n.kind).or_insert(0) += 1;
             self.insert(n, rec);

@@ -1,0 +1,154 @@
+//! Typed lookup throughput on one indicator set, for the figures beside the scan: IP addresses
+//! (IPv4 and IPv6), host names (with their parent domains) and hex digests, each query set half
+//! drawn from the indicators (so that hits and their network or parent walks are paid for) and
+//! half from elsewhere.
+//!
+//! Usage: lookup-speed INDICATORS [--queries N] [--seed S]
+//! Prints one line per family: lookups per second (best of three rounds) and the hit count.
+
+use std::net::IpAddr;
+use std::time::Instant;
+
+use iocmatch::{Hit, IndicatorSet, Kind, LoadOptions};
+use iocmatch_bench::Rng;
+
+fn main() {
+    if let Err(e) = run() {
+        eprintln!("lookup-speed: error: {e}");
+        std::process::exit(2);
+    }
+}
+
+fn run() -> Result<(), String> {
+    let mut args = std::env::args().skip(1);
+    let mut path = None;
+    let (mut queries, mut seed) = (1_000_000usize, 7u64);
+    while let Some(a) = args.next() {
+        let mut value = |name: &str| -> Result<u64, String> {
+            let v = args.next().ok_or(format!("{name} needs a value"))?;
+            v.parse().map_err(|_| format!("invalid number {v:?}"))
+        };
+        match a.as_str() {
+            "--queries" => queries = value("--queries")? as usize,
+            "--seed" => seed = value("--seed")?,
+            s if s.starts_with('-') => return Err(format!("unknown option {s}")),
+            s => path = Some(s.to_string()),
+        }
+    }
+    let path = path.ok_or("usage: lookup-speed INDICATORS [--queries N] [--seed S]")?;
+    let mut set = IndicatorSet::new();
+    set.load_path(&path, &LoadOptions::default())
+        .map_err(|e| e.to_string())?;
+    let m = set.compile().map_err(|e| e.to_string())?;
+    let mut r = Rng::new(seed);
+
+    let of_kind = |k: &dyn Fn(Kind) -> bool| -> Vec<&str> {
+        m.indicators()
+            .iter()
+            .filter(|i| k(i.kind))
+            .map(|i| i.value.as_str())
+            .collect()
+    };
+    let networks = of_kind(&|k| matches!(k, Kind::Ipv4 | Kind::Ipv6 | Kind::Cidr));
+    let domains = of_kind(&|k| k == Kind::Domain);
+    let digests = of_kind(&|k| k.is_hex_digest());
+
+    let addrs: Vec<IpAddr> = (0..queries)
+        .map(|_| match networks.is_empty() || r.chance(0.5) {
+            true if r.chance(0.2) => {
+                IpAddr::from([0x2600, r.below(0xffff) as u16, 0, 0, 0, 0, 0, 1])
+            }
+            true => IpAddr::from((r.next_u64() as u32).to_be_bytes()),
+            false => {
+                let n = *r.pick(&networks);
+                inside(n, &mut r)
+            }
+        })
+        .collect();
+    let hosts: Vec<String> = (0..queries)
+        .map(|_| match domains.is_empty() || r.chance(0.5) {
+            true => format!("{}.{}.com", r.pick(&["www", "cdn", "api"]), r.word(3)),
+            false => {
+                let sub = *r.pick(&["www", "cdn", "api"]);
+                format!("{sub}.{}", r.pick(&domains))
+            }
+        })
+        .collect();
+    let hashes: Vec<String> = (0..queries)
+        .map(|_| match digests.is_empty() || r.chance(0.5) {
+            true => {
+                let len = *r.pick(&[32, 40, 64]);
+                r.hex(len)
+            }
+            false => r.pick(&digests).to_string(),
+        })
+        .collect();
+
+    // Queries stand in one buffer each, as values read from a sensor's own buffers would, so
+    // that fetching a query is not a cache miss of its own.
+    let (host_buf, host_spans) = packed(&hosts);
+    let (hash_buf, hash_spans) = packed(&hashes);
+    report("ip", &addrs, |a, out| m.ip_into(*a, out));
+    report("domain", &host_spans, |&(s, e), out| {
+        let _ = m.domain_into(&host_buf[s..e], out);
+    });
+    report("hash", &hash_spans, |&(s, e), out| {
+        let _ = m.hash_into(&hash_buf[s..e], out);
+    });
+    println!("indicators={} queries={queries}", m.len());
+    Ok(())
+}
+
+/// The strings in one buffer, with their spans.
+fn packed(items: &[String]) -> (String, Vec<(usize, usize)>) {
+    let mut buf = String::new();
+    let spans = items
+        .iter()
+        .map(|s| {
+            buf.push_str(s);
+            (buf.len() - s.len(), buf.len())
+        })
+        .collect();
+    (buf, spans)
+}
+
+/// An address inside an address or network indicator.
+fn inside(value: &str, r: &mut Rng) -> IpAddr {
+    let (addr, prefix) = match value.split_once('/') {
+        Some((a, p)) => (a, p.parse::<u32>().unwrap_or(128)),
+        None => (value, 128),
+    };
+    match addr.parse::<IpAddr>() {
+        Ok(IpAddr::V4(a)) => {
+            let host_bits = 32u32.saturating_sub(prefix.min(32));
+            let noise = (r.next_u64() as u32)
+                .checked_shr(32 - host_bits)
+                .unwrap_or(0);
+            IpAddr::from((u32::from(a) | noise).to_be_bytes())
+        }
+        Ok(a) => a,
+        Err(_) => IpAddr::from([0, 0, 0, 0]),
+    }
+}
+
+/// Times `look` over every query, three rounds, and prints the best rate.
+fn report<T>(family: &str, queries: &[T], look: impl Fn(&T, &mut Vec<Hit>)) {
+    let mut out = Vec::with_capacity(64);
+    let mut best = f64::INFINITY;
+    let mut hits = 0;
+    for _ in 0..3 {
+        hits = 0;
+        let t = Instant::now();
+        for q in queries {
+            out.clear();
+            look(q, &mut out);
+            hits += usize::from(!out.is_empty());
+        }
+        best = best.min(t.elapsed().as_secs_f64());
+    }
+    println!(
+        "{family}: {:.1} M lookups/s, {hits} of {} hit",
+        queries.len() as f64 / best / 1e6,
+        queries.len()
+    );
+}
