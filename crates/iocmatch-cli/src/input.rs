@@ -11,9 +11,9 @@ use flate2::read::MultiGzDecoder;
 const BLOCK: usize = 8 * 1024 * 1024;
 
 /// Opens a log: `-` is standard input; gzip (by its magic bytes) is decompressed.
-pub fn open(path: &Path) -> io::Result<Box<dyn Read>> {
-    let raw: Box<dyn Read> = if path.as_os_str() == "-" {
-        Box::new(io::stdin().lock())
+pub fn open(path: &Path) -> io::Result<Box<dyn Read + Send>> {
+    let raw: Box<dyn Read + Send> = if path.as_os_str() == "-" {
+        Box::new(io::stdin())
     } else {
         Box::new(File::open(path)?)
     };
@@ -27,40 +27,110 @@ pub fn open(path: &Path) -> io::Result<Box<dyn Read>> {
 }
 
 /// Calls `f(block, first_line)` for consecutive blocks of whole lines (the last may lack its
-/// `\n`); `first_line` is the 0-based number of the block's first line.
+/// `\n`); `first_line` is the 0-based number of the block's first line. With `read_ahead`, a
+/// second thread reads the next block while `f` works on this one.
 pub fn for_each_block(
-    mut r: impl Read,
+    r: impl Read + Send + 'static,
+    read_ahead: bool,
     mut f: impl FnMut(&[u8], usize) -> io::Result<()>,
 ) -> io::Result<()> {
-    let mut buf: Vec<u8> = Vec::with_capacity(BLOCK + BLOCK / 2);
-    let mut line_no = 0usize;
-    loop {
-        // What is left over from the last block holds no newline.
-        let mut last_nl: Option<usize> = None;
-        let mut eof = false;
-        while !eof && (buf.len() < BLOCK || last_nl.is_none()) {
-            let old = buf.len();
-            buf.resize(old + BLOCK / 2, 0);
-            let n = read_some(&mut r, &mut buf[old..])?;
-            buf.truncate(old + n);
+    if !read_ahead {
+        let mut reader = Blocks::new(r);
+        while let Some((block, first_line)) = reader.next_block()? {
+            f(block, first_line)?;
+        }
+        return Ok(());
+    }
+    // The reader fills owned copies of its blocks; two are in flight at most, and spent ones
+    // come back to be reused. It is not joined: if `f` fails (a closed pipe), the process goes
+    // on without waiting for a read that may block, and the reader stops at its next send.
+    let (full_tx, full_rx) = std::sync::mpsc::sync_channel::<io::Result<(Vec<u8>, usize)>>(1);
+    let (spent_tx, spent_rx) = std::sync::mpsc::channel::<Vec<u8>>();
+    std::thread::spawn(move || {
+        let mut reader = Blocks::new(r);
+        loop {
+            let next = match reader.next_block() {
+                Ok(Some((block, first_line))) => {
+                    let mut owned = spent_rx.try_recv().unwrap_or_default();
+                    owned.clear();
+                    owned.extend_from_slice(block);
+                    Ok((owned, first_line))
+                }
+                Ok(None) => return,
+                Err(e) => Err(e),
+            };
+            let failed = next.is_err();
+            if full_tx.send(next).is_err() || failed {
+                return;
+            }
+        }
+    });
+    for next in full_rx {
+        let (block, first_line) = next?;
+        f(&block, first_line)?;
+        let _ = spent_tx.send(block);
+    }
+    Ok(())
+}
+
+/// Reads blocks of whole lines into one buffer that is allocated (and zeroed) once: what follows
+/// the last newline of a block moves to the front for the next.
+struct Blocks<R> {
+    r: R,
+    buf: Vec<u8>,
+    /// Bytes of `buf` holding data.
+    filled: usize,
+    /// The start of the data not yet handed out.
+    start: usize,
+    line_no: usize,
+    eof: bool,
+}
+
+impl<R: Read> Blocks<R> {
+    fn new(r: R) -> Self {
+        Blocks {
+            r,
+            buf: vec![0; BLOCK + BLOCK / 2],
+            filled: 0,
+            start: 0,
+            line_no: 0,
+            eof: false,
+        }
+    }
+
+    /// The next block and the number of its first line, or `None` at the end.
+    fn next_block(&mut self) -> io::Result<Option<(&[u8], usize)>> {
+        // Move the unfinished line left over from the last block to the front.
+        self.buf.copy_within(self.start..self.filled, 0);
+        self.filled -= self.start;
+        self.start = 0;
+        let mut last_nl = None;
+        while !self.eof && (self.filled < BLOCK || last_nl.is_none()) {
+            if self.filled == self.buf.len() {
+                // A line longer than the buffer: grow until it ends.
+                self.buf.resize(self.buf.len() * 2, 0);
+            }
+            let old = self.filled;
+            let n = read_some(&mut self.r, &mut self.buf[old..])?;
+            self.filled += n;
             if n == 0 {
-                eof = true;
-            } else if let Some(i) = memchr::memrchr(b'\n', &buf[old..]) {
+                self.eof = true;
+            } else if let Some(i) = memchr::memrchr(b'\n', &self.buf[old..self.filled]) {
                 last_nl = Some(old + i);
             }
         }
         let cut = match last_nl {
-            Some(i) if !eof => i + 1,
-            _ => buf.len(),
+            Some(i) if !self.eof => i + 1,
+            _ => self.filled,
         };
-        if cut > 0 {
-            f(&buf[..cut], line_no)?;
-            line_no += memchr::memchr_iter(b'\n', &buf[..cut]).count();
+        if cut == 0 {
+            return Ok(None);
         }
-        buf.drain(..cut);
-        if eof {
-            return Ok(());
-        }
+        self.start = cut;
+        let first_line = self.line_no;
+        let block = &self.buf[..cut];
+        self.line_no += memchr::memchr_iter(b'\n', block).count();
+        Ok(Some((block, first_line)))
     }
 }
 
@@ -85,18 +155,19 @@ mod tests {
         }
         data.extend_from_slice(&vec![b'x'; 3 * BLOCK]);
         data.extend_from_slice(b"\nlast");
-        let mut seen = Vec::new();
-        let mut blocks = 0;
-        for_each_block(&data[..], |b, first| {
-            if blocks > 0 {
+        for read_ahead in [false, true] {
+            let mut seen = Vec::new();
+            let mut blocks = 0;
+            for_each_block(io::Cursor::new(data.clone()), read_ahead, |b, first| {
                 assert_eq!(first, memchr::memchr_iter(b'\n', &seen).count());
-            }
-            blocks += 1;
-            seen.extend_from_slice(b);
-            Ok(())
-        })
-        .unwrap();
-        assert!(blocks > 1);
-        assert_eq!(seen, data);
+                assert!(b.ends_with(b"\n") || seen.len() + b.len() == data.len());
+                blocks += 1;
+                seen.extend_from_slice(b);
+                Ok(())
+            })
+            .unwrap();
+            assert!(blocks > 1);
+            assert_eq!(seen, data, "read ahead: {read_ahead}");
+        }
     }
 }

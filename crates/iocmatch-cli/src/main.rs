@@ -95,7 +95,8 @@ fn scan(a: ScanArgs) -> Result<bool, Failure> {
             path.display().to_string()
         };
         let result = input::open(path).and_then(|r| {
-            input::for_each_block(r, |block, first_line| {
+            // Reading the next block beside the scan is worth it only with threads to spare.
+            input::for_each_block(r, pool.current_num_threads() > 1, |block, first_line| {
                 let found = pool.install(|| m.scan_lines(block));
                 for lm in &found {
                     let line_start = lm.line_start;
