@@ -2,7 +2,8 @@
 //! and `Matcher::scan_lines` over a log held in memory, on a pool of the given size.
 //!
 //! Usage: scan-speed INDICATORS LOG [--threads N] [--repeat R]
-//! Prints one line: indicators, compile seconds, best scan MB/s over R runs, matches.
+//! Prints one line: indicators, compile seconds, the engines' bytes per indicator (and the
+//! values' own bytes per indicator, for comparison), best scan MB/s over R runs, matches.
 
 use std::time::Instant;
 
@@ -52,9 +53,14 @@ fn run() -> Result<(), String> {
         found = pool.install(|| m.scan_lines(&data).len());
         best = best.min(t.elapsed().as_secs_f64());
     }
+    let n = m.len().max(1) as f64;
+    let value_bytes: usize = m.indicators().iter().map(|i| i.value.len()).sum();
     println!(
-        "indicators={} compile_s={compile_s:.3} scan_mb_s={:.1} threads={threads} matches={found}",
+        "indicators={} compile_s={compile_s:.3} engine_bytes_per_indicator={:.0} \
+         value_bytes_per_indicator={:.0} scan_mb_s={:.1} threads={threads} matches={found}",
         m.len(),
+        m.engine_bytes() as f64 / n,
+        value_bytes as f64 / n,
         data.len() as f64 / 1e6 / best
     );
     Ok(())

@@ -251,6 +251,21 @@ impl Matcher {
         hits.truncate(keep);
     }
 
+    /// Approximate heap bytes held by the compiled engines: tables, filters, automata and the
+    /// copies of values they keep; not the indicators with their sources and metadata, which
+    /// the set they were compiled from held already.
+    pub fn engine_bytes(&self) -> usize {
+        let i = &self.inner;
+        i.ips.heap_bytes()
+            + i.domains.heap_bytes()
+            + i.urls.heap_bytes()
+            + i.emails.heap_bytes()
+            + i.digests.heap_bytes()
+            + i.words.heap_bytes()
+            + i.strings.heap_bytes()
+            + i.regexes.heap_bytes()
+    }
+
     /// The number of indicators.
     pub fn len(&self) -> usize {
         self.inner.indicators.len()

@@ -1,15 +1,87 @@
-//! Hex digest indicators (MD5 ... SHA-512, JA3) under a case-folding hash with a filter in front.
+//! Hex digest indicators (MD5 ... SHA-512, JA3). Digests are stored decoded, in one table per
+//! length whose slots hold the digest and its indicator side by side, so a lookup reads one
+//! slot; a filter in front turns away the scan's many digests that are not indicators.
 
-use super::hashing::{hash_fwd, random_seed, Filter, HashKeyed};
+use super::hashing::{hash_bytes, hash_fwd, random_seed, Filter};
 use super::{Hit, How};
 use crate::indicator::IndicatorId;
+
+/// The longest digest, in bytes (SHA-512).
+const MAX_BYTES: usize = 64;
+
+/// Slots marked empty carry this id.
+const EMPTY: u32 = u32::MAX;
+
+/// Digests of one length: open addressing with linear probing over `width + 4`-byte slots
+/// (digest, then indicator id).
+#[derive(Debug)]
+struct Table {
+    width: usize,
+    mask: usize,
+    slots: Vec<u8>,
+}
+
+impl Table {
+    fn new(width: usize, n: usize) -> Table {
+        let count = (n * 2).next_power_of_two().max(2);
+        let mut slots = vec![0; count * (width + 4)];
+        for slot in slots.chunks_exact_mut(width + 4) {
+            slot[width..].copy_from_slice(&EMPTY.to_le_bytes());
+        }
+        Table {
+            width,
+            mask: count - 1,
+            slots,
+        }
+    }
+
+    #[inline(always)]
+    fn slot(&self, i: usize) -> (&[u8], u32) {
+        let s = &self.slots[i * (self.width + 4)..(i + 1) * (self.width + 4)];
+        let id = u32::from_le_bytes([
+            s[self.width],
+            s[self.width + 1],
+            s[self.width + 2],
+            s[self.width + 3],
+        ]);
+        (&s[..self.width], id)
+    }
+
+    fn insert(&mut self, home: usize, key: &[u8], id: IndicatorId) {
+        let mut i = home & self.mask;
+        while self.slot(i).1 != EMPTY {
+            i = (i + 1) & self.mask;
+        }
+        let stride = self.width + 4;
+        let s = &mut self.slots[i * stride..(i + 1) * stride];
+        s[..self.width].copy_from_slice(key);
+        s[self.width..].copy_from_slice(&id.0.to_le_bytes());
+    }
+
+    /// Calls `found` for the id of every slot holding `key`, in the order they were added.
+    #[inline]
+    fn find(&self, home: usize, key: &[u8], mut found: impl FnMut(IndicatorId)) {
+        let mut i = home & self.mask;
+        loop {
+            let (stored, id) = self.slot(i);
+            if id == EMPTY {
+                return;
+            }
+            if stored == key {
+                found(IndicatorId(id));
+            }
+            i = (i + 1) & self.mask;
+        }
+    }
+}
 
 /// Digest indicators; several kinds may share a value (an MD5 and a JA3).
 #[derive(Debug, Default)]
 pub struct DigestSet {
     seed: u64,
     filter: Filter,
-    map: HashKeyed<Vec<(Box<str>, IndicatorId)>>,
+    /// Tables by digest length in bytes (16, 20, 28, 32, 48, 64).
+    tables: Vec<Table>,
 }
 
 impl DigestSet {
@@ -17,36 +89,145 @@ impl DigestSet {
     pub fn build(items: &[(&str, IndicatorId)]) -> DigestSet {
         let seed = random_seed();
         let mut filter = Filter::with_capacity(items.len());
-        let mut map: HashKeyed<Vec<(Box<str>, IndicatorId)>> = HashKeyed::default();
+        let mut decoded: Vec<(usize, [u8; MAX_BYTES], IndicatorId)> = Vec::new();
         for &(hex, id) in items {
-            let h = hash_fwd(seed, hex.as_bytes());
-            filter.insert(h);
-            map.entry(h).or_default().push((hex.into(), id));
+            let mut key = [0u8; MAX_BYTES];
+            if let Some(width) = decode(hex.as_bytes(), &mut key) {
+                filter.insert(hash_fwd(seed, hex.as_bytes()));
+                decoded.push((width, key, id));
+            }
         }
-        DigestSet { seed, filter, map }
+        let mut tables: Vec<Table> = Vec::new();
+        for &(width, ref key, id) in &decoded {
+            let t = match tables.iter().position(|t| t.width == width) {
+                Some(t) => t,
+                None => {
+                    let n = decoded.iter().filter(|d| d.0 == width).count();
+                    tables.push(Table::new(width, n));
+                    tables.len() - 1
+                }
+            };
+            tables[t].insert(home(seed, &key[..width]), &key[..width], id);
+        }
+        DigestSet {
+            seed,
+            filter,
+            tables,
+        }
     }
 
     /// Whether there are no digests.
     pub fn is_empty(&self) -> bool {
-        self.map.is_empty()
+        self.tables.is_empty()
     }
 
-    /// Appends the indicators equal to a hex token (any case).
+    /// Appends the indicators equal to a hex token (any case), in the order they were added.
+    /// A token that is not hex, or of no digest length, hits nothing.
     #[inline]
     pub fn probe(&self, hex: &[u8], out: &mut Vec<Hit>) {
-        let h = hash_fwd(self.seed, hex);
-        if !self.filter.may_contain(h) {
+        if !self.filter.may_contain(hash_fwd(self.seed, hex)) {
             return;
         }
-        if let Some(entries) = self.map.get(&h) {
-            for (v, id) in entries {
-                if v.as_bytes().eq_ignore_ascii_case(hex) {
-                    out.push(Hit {
-                        indicator: *id,
-                        how: How::Exact,
-                    });
-                }
-            }
+        let mut key = [0u8; MAX_BYTES];
+        let Some(width) = decode(hex, &mut key) else {
+            return;
+        };
+        let key = &key[..width];
+        if let Some(t) = self.tables.iter().find(|t| t.width == width) {
+            t.find(home(self.seed, key), key, |indicator| {
+                out.push(Hit {
+                    indicator,
+                    how: How::Exact,
+                })
+            });
         }
+    }
+
+    /// Bytes held by the filter and the tables.
+    pub(crate) fn heap_bytes(&self) -> usize {
+        self.filter.heap_bytes() + self.tables.iter().map(|t| t.slots.len()).sum::<usize>()
+    }
+}
+
+/// The table slot a decoded digest starts probing at: a seeded hash of all its bytes (digests in
+/// a feed are chosen by its author, so their bytes alone must not decide the slot).
+#[inline(always)]
+fn home(seed: u64, key: &[u8]) -> usize {
+    let h = hash_bytes(seed, key);
+    (h ^ (h >> 32)) as usize
+}
+
+/// Decodes hex digits (any case) into `out`, returning the byte count; `None` if `hex` has an
+/// odd length, is longer than `out`, or holds anything but hex digits.
+#[inline]
+fn decode(hex: &[u8], out: &mut [u8; MAX_BYTES]) -> Option<usize> {
+    if hex.len() % 2 != 0 || hex.len() > 2 * MAX_BYTES {
+        return None;
+    }
+    let mut bad = 0u8;
+    for (o, pair) in out.iter_mut().zip(hex.chunks_exact(2)) {
+        let (hi, lo) = (VALUE[pair[0] as usize], VALUE[pair[1] as usize]);
+        bad |= (hi | lo) & 0x80;
+        *o = (hi << 4) | (lo & 0x0f);
+    }
+    (bad == 0).then_some(hex.len() / 2)
+}
+
+/// Hex digit values; 0x80 marks bytes that are not hex digits.
+const VALUE: [u8; 256] = {
+    let mut t = [0x80u8; 256];
+    let mut i = 0;
+    while i < 10 {
+        t[b'0' as usize + i] = i as u8;
+        i += 1;
+    }
+    let mut i = 0;
+    while i < 6 {
+        t[b'a' as usize + i] = 10 + i as u8;
+        t[b'A' as usize + i] = 10 + i as u8;
+        i += 1;
+    }
+    t
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decodes_hex_of_either_case_and_rejects_the_rest() {
+        let mut out = [0u8; MAX_BYTES];
+        assert_eq!(decode(b"00ffA0b9", &mut out), Some(4));
+        assert_eq!(&out[..4], &[0x00, 0xff, 0xa0, 0xb9]);
+        for bad in [&b"0g"[..], b"abc", b"0x12", b"12 3", b"\xff\xff"] {
+            assert_eq!(decode(bad, &mut out), None, "{bad:?}");
+        }
+        assert_eq!(decode(&[b'a'; 130], &mut out), None);
+    }
+
+    #[test]
+    fn shared_values_and_collisions_find_every_indicator() {
+        let md5 = "d41d8cd98f00b204e9800998ecf8427e";
+        let mut items: Vec<(String, IndicatorId)> = (0..500u32)
+            .map(|i| (format!("{i:032x}"), IndicatorId(i)))
+            .collect();
+        items.push((md5.into(), IndicatorId(600)));
+        items.push((md5.into(), IndicatorId(601))); // the same value as a JA3
+        items.push(("ab".repeat(32), IndicatorId(700)));
+        let refs: Vec<(&str, IndicatorId)> =
+            items.iter().map(|(v, id)| (v.as_str(), *id)).collect();
+        let set = DigestSet::build(&refs);
+        let ids = |hex: &str| {
+            let mut out = Vec::new();
+            set.probe(hex.as_bytes(), &mut out);
+            out.iter().map(|h| h.indicator.0).collect::<Vec<_>>()
+        };
+        assert_eq!(ids(&md5.to_uppercase()), vec![600, 601]);
+        assert_eq!(ids(&"AB".repeat(32)), vec![700]);
+        for i in 0..500u32 {
+            assert_eq!(ids(&format!("{i:032X}")), vec![i]);
+        }
+        assert!(ids(&format!("{:032x}", 501)).is_empty());
+        assert!(ids(&"ab".repeat(20)).is_empty());
     }
 }

@@ -2,23 +2,18 @@
 //! the end of a host token gives the hash of the token and of each parent domain; a filter in
 //! front rejects almost every token and parent without touching the map.
 
-use super::hashing::{finish, hash_bytes, hash_domain, push_label, random_seed, Filter, HashKeyed};
+use super::hashing::{finish, hash_bytes, hash_domain, push_label, random_seed, Filter};
+use super::slots::SlotTable;
 use super::{Hit, How};
 use crate::indicator::{IndicatorId, Mode};
-
-#[derive(Debug)]
-struct Entry {
-    name: Box<str>,
-    id: IndicatorId,
-    mode: Mode,
-}
 
 /// Domain indicators, exact or with subdomains.
 #[derive(Debug, Default)]
 pub struct DomainSet {
     seed: u64,
     filter: Filter,
-    map: HashKeyed<Vec<Entry>>,
+    /// Names under their right-to-left hash; the slot tag says whether subdomains match.
+    names: SlotTable,
     /// The fewest and most labels of any indicator: suffixes outside are not probed.
     min_labels: usize,
     max_labels: usize,
@@ -32,16 +27,12 @@ impl DomainSet {
     pub fn build(items: &[(&str, IndicatorId, Mode)]) -> DomainSet {
         let seed = random_seed();
         let mut filter = Filter::with_capacity(items.len());
-        let mut map: HashKeyed<Vec<Entry>> = HashKeyed::default();
+        let mut names = SlotTable::with_capacity(items.len());
         let (mut min_labels, mut max_labels) = (usize::MAX, 0);
         for &(name, id, mode) in items {
             let h = hash_domain(seed, name.as_bytes());
             filter.insert(h);
-            map.entry(h).or_default().push(Entry {
-                name: name.into(),
-                id,
-                mode,
-            });
+            names.insert(h, name.as_bytes(), id, u8::from(mode == Mode::Subdomains));
             let labels = name.bytes().filter(|&b| b == b'.').count() + 1;
             min_labels = min_labels.min(labels);
             max_labels = max_labels.max(labels);
@@ -49,7 +40,7 @@ impl DomainSet {
         DomainSet {
             seed,
             filter,
-            map,
+            names,
             min_labels,
             max_labels,
         }
@@ -57,7 +48,7 @@ impl DomainSet {
 
     /// Whether there are no domain indicators.
     pub fn is_empty(&self) -> bool {
-        self.map.is_empty()
+        self.names.len() == 0
     }
 
     /// Whether a token with no dot can hit anything.
@@ -80,7 +71,7 @@ impl DomainSet {
         dots_from_right: impl Iterator<Item = usize>,
         out: &mut Vec<Hit>,
     ) {
-        if tok.is_empty() || tok.len() > 253 || self.map.is_empty() {
+        if tok.is_empty() || tok.len() > 253 || self.is_empty() {
             return;
         }
         // Hits come out shortest parent first and are reversed at the end: equal name first,
@@ -141,27 +132,32 @@ impl DomainSet {
     }
 
     /// Appends the indicators stored under hash `h` that equal `tok[at..]` (ASCII case folded):
-    /// all of them if `at` is 0, else those in `subdomains` mode. In reverse insertion order.
+    /// all of them if `at` is 0, else those in `subdomains` mode; the newest first (callers
+    /// reverse the hits of a token).
     pub(crate) fn confirm(&self, tok: &[u8], at: usize, h: u64, out: &mut Vec<Hit>) {
-        let Some(entries) = self.map.get(&h) else {
-            return;
-        };
+        let first = out.len();
         let name = &tok[at..];
-        for e in entries.iter().rev() {
-            if e.name.len() == name.len() && e.name.as_bytes().eq_ignore_ascii_case(name) {
+        self.names.for_each(h, |stored, id, subdomains| {
+            if stored.len() == name.len() && stored.eq_ignore_ascii_case(name) {
                 if at == 0 {
                     out.push(Hit {
-                        indicator: e.id,
+                        indicator: id,
                         how: How::Exact,
                     });
-                } else if e.mode == Mode::Subdomains {
+                } else if subdomains == 1 {
                     out.push(Hit {
-                        indicator: e.id,
+                        indicator: id,
                         how: How::Subdomain,
                     });
                 }
             }
-        }
+        });
+        out[first..].sort_unstable_by_key(|h| std::cmp::Reverse(h.indicator));
+    }
+
+    /// Bytes held by the filter and the names.
+    pub(crate) fn heap_bytes(&self) -> usize {
+        self.filter.heap_bytes() + self.names.heap_bytes()
     }
 }
 

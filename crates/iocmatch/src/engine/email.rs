@@ -31,6 +31,11 @@ impl EmailSet {
         self.map.is_empty()
     }
 
+    /// Approximate bytes held.
+    pub(crate) fn heap_bytes(&self) -> usize {
+        self.filter.heap_bytes() + self.map.heap_bytes()
+    }
+
     /// The indicators stored under a canonical address.
     pub fn get(&self, canonical: &str) -> &[(IndicatorId, Mode)] {
         self.map.get(canonical)

@@ -5,9 +5,6 @@
 //!
 //! The seed is random per matcher, so feed authors cannot aim collisions at a known function.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
-
 const M: u64 = 0x9e37_79b9_7f4a_7c15;
 
 /// ORed into every byte: folds ASCII case for letters and leaves digits, `.` and `-` as they
@@ -110,27 +107,6 @@ pub(crate) fn hash_domain(seed: u64, name: &[u8]) -> u64 {
     )
 }
 
-/// A hasher for keys that already are hashes.
-#[derive(Default)]
-pub(crate) struct PassThrough(u64);
-
-impl Hasher for PassThrough {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 << 8) | b as u64;
-        }
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
-    }
-}
-
-/// A map keyed by pre-computed hashes.
-pub(crate) type HashKeyed<V> = HashMap<u64, V, BuildHasherDefault<PassThrough>>;
-
 /// A blocked Bloom filter: each key sets three bits of one 64-bit word chosen by its hash, so
 /// a probe reads one word (one cache line). At 16 bits per key about 1 % of absent keys pass.
 #[derive(Debug, Clone, Default)]
@@ -163,6 +139,11 @@ impl Filter {
     pub(crate) fn insert(&mut self, h: u64) {
         let (w, bits) = self.place(h);
         self.words[w] |= bits;
+    }
+
+    /// Bytes held.
+    pub(crate) fn heap_bytes(&self) -> usize {
+        self.words.capacity() * 8
     }
 
     /// Whether the key hash may be present.

@@ -152,6 +152,23 @@ impl IpTable {
         self.v4.lookup(32, |p| mask_v4(a, p), out)
     }
 
+    /// Approximate bytes held: the maps and the bitmaps.
+    pub(crate) fn heap_bytes(&self) -> usize {
+        let v4 = self
+            .v4
+            .by_prefix
+            .iter()
+            .map(|(_, m)| m.capacity() * 9)
+            .sum::<usize>();
+        let v6 = self
+            .v6
+            .by_prefix
+            .iter()
+            .map(|(_, m)| m.capacity() * 21)
+            .sum::<usize>();
+        v4 + v6 + (self.v4_blocks.capacity() + self.v4_regions.capacity()) * 8
+    }
+
     /// Whether the table holds nothing.
     pub fn is_empty(&self) -> bool {
         self.v4.by_prefix.is_empty() && self.v6.by_prefix.is_empty()

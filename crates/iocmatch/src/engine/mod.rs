@@ -7,6 +7,7 @@ pub mod email;
 pub(crate) mod hashing;
 pub mod ip;
 pub mod regex;
+pub(crate) mod slots;
 pub mod strings;
 pub mod url;
 pub mod values;

@@ -49,6 +49,15 @@ pub struct RegexEngine {
 }
 
 impl RegexEngine {
+    /// Approximate bytes held by the compiled regexes.
+    pub(crate) fn heap_bytes(&self) -> usize {
+        self.set
+            .iter()
+            .chain(self.each.iter().map(|(r, _)| r))
+            .map(Regex::memory_usage)
+            .sum()
+    }
+
     /// Compiles the patterns; any pattern over `size_limit` fails the build with its indicator.
     pub fn build(patterns: &[(String, IndicatorId)], size_limit: usize) -> Result<Self, String> {
         if patterns.is_empty() {

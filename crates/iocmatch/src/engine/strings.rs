@@ -89,6 +89,15 @@ impl StringEngine {
         }
     }
 
+    /// Approximate bytes held by the automata.
+    pub(crate) fn heap_bytes(&self) -> usize {
+        [&self.exact, &self.nocase]
+            .into_iter()
+            .flatten()
+            .map(|a| a.ac.memory_usage() + a.patterns.capacity() * std::mem::size_of::<Pattern>())
+            .sum()
+    }
+
     /// Whether there are no patterns.
     pub fn is_empty(&self) -> bool {
         self.exact.is_none() && self.nocase.is_none()

@@ -36,6 +36,11 @@ impl UrlSet {
         UrlSet { seed, hosts, map }
     }
 
+    /// Approximate bytes held.
+    pub(crate) fn heap_bytes(&self) -> usize {
+        self.hosts.heap_bytes() + self.map.heap_bytes()
+    }
+
     /// Whether there are no URL indicators.
     pub fn is_empty(&self) -> bool {
         self.map.is_empty()

@@ -28,6 +28,17 @@ impl ValueMap {
         self.map.is_empty()
     }
 
+    /// Approximate bytes held: the table, the keys and the id lists.
+    pub(crate) fn heap_bytes(&self) -> usize {
+        let entry = std::mem::size_of::<(Box<str>, Vec<(IndicatorId, Mode)>)>() + 1;
+        self.map.capacity() * entry
+            + self
+                .map
+                .iter()
+                .map(|(k, v)| k.len() + v.capacity() * std::mem::size_of::<(IndicatorId, Mode)>())
+                .sum::<usize>()
+    }
+
     /// The number of distinct values.
     pub fn len(&self) -> usize {
         self.map.len()
