@@ -10,10 +10,13 @@ brief's mix, planted hits and near-misses), then times, on the same files and on
 
 For every scan engine it reports MB/s (scan time = wall time less the time on an empty input,
 which is the engine's load and compile), compile seconds, peak RSS, and line-level precision and
-recall against the planted hits; for iocmatch it also checks every reported token. It prints a
-Markdown table and writes it, with a PNG chart, to benches/results/.
+recall against the planted hits; for iocmatch it also checks every reported token. Runs that
+take under 20 seconds are made twice and the faster of each kept, the same rule for every
+engine, as this shared machine's timings move by up to a third. It prints a Markdown table and
+writes it, with a PNG chart, to benches/results/peers-<size>.md and .png.
 
 Usage: python3 benches/peers/run.py [--indicators N] [--lines N] [--no-install] [--out DIR]
+(at 1M indicators, --lines 200000 keeps the substring engines to a few minutes)
 """
 
 import argparse
@@ -244,6 +247,11 @@ def main():
         try:
             compile_s, _, _ = run(empty, out_file(name) + ".empty")
             wall, rss, recs = run(log, out_file(name))
+            if wall < 20:
+                compile_s = min(compile_s, run(empty, out_file(name) + ".empty")[0])
+                again = run(log, out_file(name))
+                if again[0] < wall:
+                    wall, rss, recs = again
         except (RuntimeError, OSError) as e:
             print(f"{name}: skipped: {e}", file=sys.stderr)
             continue
@@ -308,8 +316,10 @@ def main():
     text = "\n".join(md) + "\n"
     print(text)
     os.makedirs(args.out, exist_ok=True)
-    with open(os.path.join(args.out, "peers.md"), "w") as f:
-        f.write(f"<!-- python3 benches/peers/run.py --indicators {args.indicators} --lines {args.lines} -->\n")
+    size = f"{args.indicators // 1000}k" if args.indicators < 1_000_000 else f"{args.indicators / 1e6:g}m"
+    with open(os.path.join(args.out, f"peers-{size}.md"), "w") as f:
+        f.write(f"<!-- python3 benches/peers/run.py --indicators {args.indicators} "
+                f"--lines {args.lines} -->\n")
         f.write(text)
     try:
         import matplotlib
@@ -331,7 +341,7 @@ def main():
         ax.set_title(f"{args.indicators:,} indicators, {size_mb:.0f} MB of Zeek TSV")
         ax.invert_yaxis()
         fig.tight_layout()
-        fig.savefig(os.path.join(args.out, "peers.png"), dpi=110)
+        fig.savefig(os.path.join(args.out, f"peers-{size}.png"), dpi=110)
     except ImportError:
         print("matplotlib missing: no chart", file=sys.stderr)
     shutil.rmtree(work, ignore_errors=True)

@@ -69,6 +69,8 @@ fn planted_hits_are_the_only_hits() {
             c.tsv.windows(2).any(|w| w == b"\xff\xfe"),
             "invalid UTF-8 present"
         );
+        scan_lines_agrees_with_line_scans(&set, &c.tsv);
+        scan_lines_agrees_with_line_scans(&set, &c.json);
     }
 }
 
@@ -104,4 +106,22 @@ fn planted_hits_hold_at_a_larger_size() {
     planted.sort();
     assert!(planted.len() > 300);
     assert_eq!(found(&set, &c.tsv, false), planted);
+}
+
+/// `scan_lines` over a whole buffer (the CLI's path: chunks scanned as one text, matches mapped
+/// back to lines) gives exactly the matches of scanning each line on its own, which the tests
+/// above hold to the naive reference.
+fn scan_lines_agrees_with_line_scans(set: &IndicatorSet, data: &[u8]) {
+    let m = set.compile().unwrap();
+    let got: Vec<_> = m
+        .scan_lines(data)
+        .into_iter()
+        .map(|l| (l.line, l.m))
+        .collect();
+    let mut expected = Vec::new();
+    for (n, line) in data.split(|&b| b == b'\n').enumerate() {
+        expected.extend(m.scan(line).into_iter().map(|x| (n, x)));
+    }
+    assert!(expected.len() > 40, "{} matches", expected.len());
+    assert_eq!(got, expected);
 }

@@ -34,35 +34,29 @@ pub fn for_each_block(
     read_ahead: bool,
     mut f: impl FnMut(&[u8], usize) -> io::Result<()>,
 ) -> io::Result<()> {
+    let mut reader = Blocks::new(r);
     if !read_ahead {
-        let mut reader = Blocks::new(r);
-        while let Some((block, first_line)) = reader.next_block()? {
-            f(block, first_line)?;
+        let mut buf = Vec::new();
+        while let Some(first_line) = reader.next_block(&mut buf)? {
+            f(&buf, first_line)?;
         }
         return Ok(());
     }
-    // The reader fills owned copies of its blocks; two are in flight at most, and spent ones
-    // come back to be reused. It is not joined: if `f` fails (a closed pipe), the process goes
-    // on without waiting for a read that may block, and the reader stops at its next send.
+    // Blocks travel to the consumer and their buffers come back to be filled again: two blocks
+    // are in flight at most. The reader is not joined: if `f` fails (a closed pipe), the process
+    // goes on without waiting for a read that may block, and the reader stops at its next send.
     let (full_tx, full_rx) = std::sync::mpsc::sync_channel::<io::Result<(Vec<u8>, usize)>>(1);
     let (spent_tx, spent_rx) = std::sync::mpsc::channel::<Vec<u8>>();
-    std::thread::spawn(move || {
-        let mut reader = Blocks::new(r);
-        loop {
-            let next = match reader.next_block() {
-                Ok(Some((block, first_line))) => {
-                    let mut owned = spent_rx.try_recv().unwrap_or_default();
-                    owned.clear();
-                    owned.extend_from_slice(block);
-                    Ok((owned, first_line))
-                }
-                Ok(None) => return,
-                Err(e) => Err(e),
-            };
-            let failed = next.is_err();
-            if full_tx.send(next).is_err() || failed {
-                return;
-            }
+    std::thread::spawn(move || loop {
+        let mut buf = spent_rx.try_recv().unwrap_or_default();
+        let next = match reader.next_block(&mut buf) {
+            Ok(Some(first_line)) => Ok((buf, first_line)),
+            Ok(None) => return,
+            Err(e) => Err(e),
+        };
+        let failed = next.is_err();
+        if full_tx.send(next).is_err() || failed {
+            return;
         }
     });
     for next in full_rx {
@@ -73,15 +67,12 @@ pub fn for_each_block(
     Ok(())
 }
 
-/// Reads blocks of whole lines into one buffer that is allocated (and zeroed) once: what follows
-/// the last newline of a block moves to the front for the next.
+/// Reads blocks of whole lines, each into a buffer the caller owns; the unfinished line at the
+/// end of a read is kept for the next block.
 struct Blocks<R> {
     r: R,
-    buf: Vec<u8>,
-    /// Bytes of `buf` holding data.
-    filled: usize,
-    /// The start of the data not yet handed out.
-    start: usize,
+    /// The start of a line that the last block did not finish.
+    rest: Vec<u8>,
     line_no: usize,
     eof: bool,
 }
@@ -90,53 +81,49 @@ impl<R: Read> Blocks<R> {
     fn new(r: R) -> Self {
         Blocks {
             r,
-            buf: vec![0; BLOCK + BLOCK / 2],
-            filled: 0,
-            start: 0,
+            rest: Vec::new(),
             line_no: 0,
             eof: false,
         }
     }
 
-    /// The next block and the number of its first line, or `None` at the end.
-    fn next_block(&mut self) -> io::Result<Option<(&[u8], usize)>> {
-        // Move the unfinished line left over from the last block to the front.
-        self.buf.copy_within(self.start..self.filled, 0);
-        self.filled -= self.start;
-        self.start = 0;
+    /// Fills `buf` with the next block and returns the number of its first line, or `None` at
+    /// the end. Reads go straight into `buf`'s spare capacity, which is not zeroed first.
+    fn next_block(&mut self, buf: &mut Vec<u8>) -> io::Result<Option<usize>> {
+        buf.clear();
+        buf.reserve(BLOCK + BLOCK / 2);
+        buf.append(&mut self.rest);
+        let mut scanned = 0; // bytes of `buf` known to hold no newline
         let mut last_nl = None;
-        while !self.eof && (self.filled < BLOCK || last_nl.is_none()) {
-            if self.filled == self.buf.len() {
-                // A line longer than the buffer: grow until it ends.
-                self.buf.resize(self.buf.len() * 2, 0);
-            }
-            let old = self.filled;
-            let n = read_some(&mut self.r, &mut self.buf[old..])?;
-            self.filled += n;
+        while !self.eof && (buf.len() < BLOCK || last_nl.is_none()) {
+            let want = (BLOCK + BLOCK / 2).saturating_sub(buf.len()).max(BLOCK / 2);
+            let n = read_into(&mut self.r, buf, want)?;
             if n == 0 {
                 self.eof = true;
-            } else if let Some(i) = memchr::memrchr(b'\n', &self.buf[old..self.filled]) {
-                last_nl = Some(old + i);
+            } else if let Some(i) = memchr::memrchr(b'\n', &buf[scanned..]) {
+                last_nl = Some(scanned + i);
             }
+            scanned = buf.len();
         }
         let cut = match last_nl {
             Some(i) if !self.eof => i + 1,
-            _ => self.filled,
+            _ => buf.len(),
         };
         if cut == 0 {
             return Ok(None);
         }
-        self.start = cut;
+        self.rest.extend_from_slice(&buf[cut..]);
+        buf.truncate(cut);
         let first_line = self.line_no;
-        let block = &self.buf[..cut];
-        self.line_no += memchr::memchr_iter(b'\n', block).count();
-        Ok(Some((block, first_line)))
+        self.line_no += memchr::memchr_iter(b'\n', buf).count();
+        Ok(Some(first_line))
     }
 }
 
-fn read_some(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
+/// Appends up to `max` bytes from `r` to `buf`; returns how many (0 at the end).
+fn read_into(r: &mut impl Read, buf: &mut Vec<u8>, max: usize) -> io::Result<usize> {
     loop {
-        match r.read(buf) {
+        match r.by_ref().take(max as u64).read_to_end(buf) {
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             other => return other,
         }

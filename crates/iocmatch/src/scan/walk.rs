@@ -66,6 +66,23 @@ impl<T: Copy> Kept<T> {
     }
 
     #[inline(always)]
+    fn push(&mut self, item: T) {
+        self.push_if(true, item)
+    }
+
+    /// Keeps the items `keep` accepts, compacting in place without a branch on each.
+    #[inline(always)]
+    fn retain(&mut self, keep: impl Fn(&T) -> bool) {
+        let mut kept = 0;
+        for i in 0..self.len {
+            let item = self.items[i];
+            self.items[kept] = item;
+            kept += usize::from(keep(&item));
+        }
+        self.len = kept;
+    }
+
+    #[inline(always)]
     fn as_slice(&self) -> &[T] {
         &self.items[..self.len]
     }
@@ -243,7 +260,7 @@ impl Walk<'_> {
         // domains.
         let quad = !run.word & (7..=15).contains(&(t - s)) & three_bits(tok.dots);
         let name = run.word
-            & !self.inner.domains.is_empty()
+            & !inner.domains.is_empty()
             & (tok.dots != 0 || inner.domains.has_single_label())
             & (text.get(e) != Some(&b'@'));
         batch.quads.push_if(quad, tok);
@@ -269,7 +286,7 @@ impl Walk<'_> {
         batch.names.clear();
     }
 
-    /// IPv4 candidates: parsed, passed through the bitmap, then looked up.
+    /// IPv4 candidates: parsed, passed through the bitmaps, then looked up.
     fn look_up_quads(&self, batch: &mut Batch, out: &mut Vec<Match>) {
         let ips = &self.inner.ips;
         batch.addrs.clear();
@@ -293,26 +310,17 @@ impl Walk<'_> {
         for (i, tok) in batch.names.as_slice().iter().enumerate() {
             let name = &self.text[tok.start..tok.end];
             domains.suffixes(name, FromHighest(tok.dots), |hash, at| {
-                batch.probes.push_if(
-                    true,
-                    Probe {
-                        hash,
-                        name: i as u32,
-                        at: at as u32,
-                    },
-                )
+                batch.probes.push(Probe {
+                    hash,
+                    name: i as u32,
+                    at: at as u32,
+                })
             });
         }
-        // The filter pass, compacting in place: each read is independent of the others.
-        let mut kept = 0;
-        for i in 0..batch.probes.len {
-            let p = batch.probes.items[i];
-            batch.probes.items[kept] = p;
-            kept += usize::from(domains.may_contain(p.hash));
-        }
-        batch.probes.len = kept;
+        // The filter pass: each read is independent of the others.
+        batch.probes.retain(|p| domains.may_contain(p.hash));
         for p in batch.probes.as_slice() {
-            let tok = batch.names.items[p.name as usize];
+            let tok = batch.names.as_slice()[p.name as usize];
             let name = &self.text[tok.start..tok.end];
             domains.confirm(name, p.at as usize, p.hash, &mut batch.hits);
             if !batch.hits.is_empty() {
