@@ -59,6 +59,9 @@ pub struct IpTable {
     /// One bit per IPv4 /16, summarising `v4_blocks` in 8 KiB that stay in the first-level
     /// cache: addresses in a /16 without indicators skip the larger bitmap.
     v4_regions: Vec<u64>,
+    /// One bit per value of an IPv6 address's first 16-bit group that some network covers, so
+    /// that a scan parses only the IPv6 tokens that can hit.
+    v6_groups: Vec<u64>,
 }
 
 fn mask_v4(addr: u32, prefix: u8) -> u32 {
@@ -86,9 +89,17 @@ impl IpTable {
                 self.mark_blocks(masked, n.prefix());
                 self.v4.insert(n.prefix(), masked, id)
             }
-            IpNetwork::V6(n) => self
-                .v6
-                .insert(n.prefix(), mask_v6(n.ip().into(), n.prefix()), id),
+            IpNetwork::V6(n) => {
+                let masked = mask_v6(n.ip().into(), n.prefix());
+                if self.v6_groups.is_empty() {
+                    self.v6_groups = vec![0; (1 << 16) / 64];
+                }
+                let first = (masked >> 112) as usize;
+                for g in first..first + (1usize << 16u8.saturating_sub(n.prefix())) {
+                    self.v6_groups[g / 64] |= 1 << (g % 64);
+                }
+                self.v6.insert(n.prefix(), masked, id)
+            }
         }
     }
 
@@ -166,7 +177,34 @@ impl IpTable {
             .iter()
             .map(|(_, m)| m.capacity() * 21)
             .sum::<usize>();
-        v4 + v6 + (self.v4_blocks.capacity() + self.v4_regions.capacity()) * 8
+        v4 + v6
+            + (self.v4_blocks.capacity() + self.v4_regions.capacity() + self.v6_groups.capacity())
+                * 8
+    }
+
+    /// Whether an IPv6 token as written (`text`, a run of hex digits, `:` and `.`) may hit: its
+    /// first group is covered by some network. Tokens starting with `::` (first group 0, and the
+    /// IPv4-mapped forms that are looked up as IPv4) always may; text that is no IPv6 address
+    /// (no `:` after at most four leading hex digits) never does.
+    #[inline]
+    pub(crate) fn may_hold_v6_written(&self, text: &[u8]) -> bool {
+        if text.starts_with(b"::") {
+            return true;
+        }
+        let digits = text
+            .iter()
+            .take(5)
+            .take_while(|b| b.is_ascii_hexdigit())
+            .count();
+        if digits == 0 || digits > 4 || text.get(digits) != Some(&b':') {
+            return false;
+        }
+        let g = text[..digits].iter().fold(0usize, |g, &b| {
+            g << 4 | (b as char).to_digit(16).unwrap_or(0) as usize
+        });
+        self.v6_groups
+            .get(g / 64)
+            .is_some_and(|w| w >> (g % 64) & 1 != 0)
     }
 
     /// Whether the table holds nothing.

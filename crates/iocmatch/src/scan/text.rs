@@ -10,7 +10,7 @@ use std::net::{IpAddr, Ipv6Addr};
 
 use memchr::memchr_iter;
 
-use super::boundary::{is_scheme_byte, is_v6_byte, url_end};
+use super::boundary::{is_scheme_byte, is_url_byte, is_v6_byte, url_end, URL_TRAILING};
 use super::classify::{classify, Block};
 use super::walk::{Batch, Walk};
 use crate::engine::url::written_host;
@@ -130,10 +130,26 @@ pub(super) fn url_token(
     out: &mut Vec<Match>,
     hits: &mut Vec<Hit>,
 ) {
-    let end = url_end(text, s);
-    if !inner.urls.may_match_host(written_host(&text[s..end])) {
+    // Most URL tokens are dismissed by the host filter, so the host is read first: the
+    // authority, up to the first `/`, `?` or `#`, less the trailing punctuation `url_end`
+    // drops if the URL ends inside it. Only a host that passes is worth the rest of the URL.
+    let from = s + normalize::has_scheme(&text[s..]).unwrap_or(0);
+    let mut auth_end = from;
+    while auth_end < text.len()
+        && is_url_byte(text[auth_end])
+        && !matches!(text[auth_end], b'/' | b'?' | b'#')
+    {
+        auth_end += 1;
+    }
+    if !matches!(text.get(auth_end), Some(b'/' | b'?' | b'#')) {
+        while auth_end > from && URL_TRAILING.contains(&text[auth_end - 1]) {
+            auth_end -= 1;
+        }
+    }
+    if !inner.urls.may_match_host(written_host(&text[s..auth_end])) {
         return;
     }
+    let end = url_end(text, s);
     if let Ok(key) = normalize::url(&text[s..end]) {
         inner.urls.probe(&key, hits);
         emit(out, s, end, hits);
@@ -158,6 +174,9 @@ fn colon_pass(inner: &Inner, text: &[u8], out: &mut Vec<Match>, hits: &mut Vec<H
         if want_v6 && p >= v6_done {
             let (s, e) = expand(text, p, is_v6_byte);
             v6_done = e;
+            if !inner.ips.may_hold_v6_written(&text[s..e]) {
+                continue;
+            }
             if let Some((t, addr)) = v6_token(text, s, e) {
                 inner.ips.lookup(addr, hits);
                 emit(out, s, t, hits);
