@@ -25,6 +25,10 @@ pub(crate) struct Block {
     pub hex: u64,
     /// Bytes >= 0x80 (part of host runs, for IDN; a run without any needs no decoding).
     pub high: u64,
+    /// `@` (e-mail addresses).
+    pub at: u64,
+    /// `:` (IPv6 addresses and URL schemes).
+    pub colon: u64,
 }
 
 /// Scalar class bits, one byte per input byte, in the order of `Block`'s fields.
@@ -34,6 +38,8 @@ const WORD: u8 = 4;
 const ALNUM: u8 = 8;
 const HEX: u8 = 16;
 const HIGH: u8 = 32;
+const AT: u8 = 64;
+const COLON: u8 = 128;
 
 const TABLE: [u8; 256] = {
     let mut t = [0u8; 256];
@@ -52,6 +58,10 @@ const TABLE: [u8; 256] = {
             HOST | WORD | HIGH
         } else if b == b'-' || b == b'_' {
             HOST | WORD
+        } else if b == b'@' {
+            AT
+        } else if b == b':' {
+            COLON
         } else {
             0
         };
@@ -71,6 +81,8 @@ fn block_scalar(bytes: &[u8]) -> Block {
         b.alnum |= ((c >> 3) & 1) << i;
         b.hex |= ((c >> 4) & 1) << i;
         b.high |= ((c >> 5) & 1) << i;
+        b.at |= ((c >> 6) & 1) << i;
+        b.colon |= ((c >> 7) & 1) << i;
     }
     b
 }
@@ -134,6 +146,8 @@ mod avx2 {
             alnum: join(a[3], b[3]),
             hex: join(a[4], b[4]),
             high: join(a[5], b[5]),
+            at: join(a[6], b[6]),
+            colon: join(a[7], b[7]),
         }
     }
 
@@ -205,10 +219,10 @@ mod avx2 {
     const LOW: [i8; 32] = table(false);
     const HIGH: [i8; 32] = table(true);
 
-    /// Masks of 32 bytes: host, dot, word, alnum, hex, high.
+    /// Masks of 32 bytes: host, dot, word, alnum, hex, high, at, colon.
     #[inline]
     #[target_feature(enable = "avx2")]
-    fn half(v: __m256i) -> [i32; 6] {
+    fn half(v: __m256i) -> [i32; 8] {
         // SAFETY: the tables are 32 bytes each; the loads are unaligned.
         let (low_t, high_t) = unsafe {
             (
@@ -239,6 +253,8 @@ mod avx2 {
             any(DIGIT | letter),
             any(DIGIT | HEX_LETTER),
             _mm256_movemask_epi8(v),
+            _mm256_movemask_epi8(_mm256_cmpeq_epi8(v, _mm256_set1_epi8(b'@' as i8))),
+            _mm256_movemask_epi8(_mm256_cmpeq_epi8(v, _mm256_set1_epi8(b':' as i8))),
         ]
     }
 }
@@ -270,5 +286,7 @@ mod tests {
         assert_eq!(b.alnum, 0b1_1000_0000_0111);
         assert_eq!(b.hex, 0b101);
         assert_eq!(b.high, 0b100_0000);
+        assert_eq!(b.at, 1 << 10);
+        assert_eq!(b.colon, 1 << 8);
     }
 }

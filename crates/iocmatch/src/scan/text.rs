@@ -8,8 +8,6 @@
 use std::cell::RefCell;
 use std::net::{IpAddr, Ipv6Addr};
 
-use memchr::memchr_iter;
-
 use super::boundary::{is_scheme_byte, is_url_byte, is_v6_byte, url_end, URL_TRAILING};
 use super::classify::{classify, Block};
 use super::walk::{Batch, Walk};
@@ -105,9 +103,9 @@ pub(crate) fn tokens(inner: &Inner, text: &[u8], out: &mut Vec<Match>) {
             if want_emails {
                 walk.emails(out);
             }
-        }
-        if want_ips || want_urls {
-            colon_pass(inner, text, out, hits);
+            if want_ips || want_urls {
+                colon_pass(inner, text, walk.positions(|k| k.colon), out, hits);
+            }
         }
     });
 }
@@ -157,11 +155,17 @@ pub(super) fn url_token(
 }
 
 /// `:` positions: URL schemes (`://`) and IPv6 runs.
-fn colon_pass(inner: &Inner, text: &[u8], out: &mut Vec<Match>, hits: &mut Vec<Hit>) {
+fn colon_pass(
+    inner: &Inner,
+    text: &[u8],
+    colons: impl Iterator<Item = usize>,
+    out: &mut Vec<Match>,
+    hits: &mut Vec<Hit>,
+) {
     let want_urls = !inner.urls.is_empty();
     let want_v6 = !inner.ips.is_empty();
     let mut v6_done = 0;
-    for p in memchr_iter(b':', text) {
+    for p in colons {
         if want_urls && text[p..].starts_with(b"://") {
             let mut s = p;
             while s > 0 && is_scheme_byte(text[s - 1]) {

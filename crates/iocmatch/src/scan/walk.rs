@@ -168,6 +168,24 @@ impl Walk<'_> {
         m
     }
 
+    /// The positions of the `class` bytes, in order.
+    pub(crate) fn positions(
+        &self,
+        class: impl Fn(&Block) -> u64 + Copy + 'static,
+    ) -> impl Iterator<Item = usize> + '_ {
+        self.blocks.iter().enumerate().flat_map(move |(b, blk)| {
+            let mut m = class(blk);
+            std::iter::from_fn(move || {
+                if m == 0 {
+                    return None;
+                }
+                let i = m.trailing_zeros() as usize;
+                m &= m - 1;
+                Some(b * 64 + i)
+            })
+        })
+    }
+
     /// Whether any byte of `s..e` is of `class`.
     #[inline(always)]
     fn any(&self, class: impl Fn(&Block) -> u64, s: usize, e: usize) -> bool {
@@ -394,7 +412,7 @@ impl Walk<'_> {
     /// `._%+-`), the host run after it less trailing dots.
     pub(crate) fn emails(&self, out: &mut Vec<Match>) {
         let (inner, text) = (self.inner, self.text);
-        for p in memchr::memchr_iter(b'@', text) {
+        for p in self.positions(|k| k.at) {
             // The masks give the run of ASCII host bytes; `%` and `+` (rare) are stepped over
             // one byte at a time.
             let mut s = self.run_start(|k| k.host & !k.high, p);
