@@ -98,6 +98,10 @@ pub struct ScanArgs {
     /// Worker threads (default: one per core).
     #[arg(short = 'j', long, value_name = "N")]
     pub threads: Option<usize>,
+    /// Print on standard error how long loading and compiling the indicators took, and how long
+    /// reading, scanning and printing the inputs took for how many bytes.
+    #[arg(long)]
+    pub timing: bool,
     /// Log files to scan (gzip is detected); `-` or none for standard input.
     #[arg(value_name = "FILE")]
     pub files: Vec<PathBuf>,

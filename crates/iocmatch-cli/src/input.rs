@@ -26,32 +26,31 @@ pub fn open(path: &Path) -> io::Result<Box<dyn Read + Send>> {
     }
 }
 
-/// Calls `f(block, first_line)` for consecutive blocks of whole lines (the last may lack its
-/// `\n`); `first_line` is the 0-based number of the block's first line. With `read_ahead`, a
-/// second thread reads the next block while `f` works on this one.
+/// Calls `f(block)` for consecutive blocks of whole lines (the last may lack its `\n`). With
+/// `read_ahead`, a second thread reads the next block while `f` works on this one.
 pub fn for_each_block(
     r: impl Read + Send + 'static,
     read_ahead: bool,
-    mut f: impl FnMut(&[u8], usize) -> io::Result<()>,
+    mut f: impl FnMut(&[u8]) -> io::Result<()>,
 ) -> io::Result<()> {
     let mut reader = Blocks::new(r);
     if !read_ahead {
         let mut buf = Vec::new();
-        while let Some(first_line) = reader.next_block(&mut buf)? {
-            f(&buf, first_line)?;
+        while reader.next_block(&mut buf)? {
+            f(&buf)?;
         }
         return Ok(());
     }
     // Blocks travel to the consumer and their buffers come back to be filled again: two blocks
     // are in flight at most. The reader is not joined: if `f` fails (a closed pipe), the process
     // goes on without waiting for a read that may block, and the reader stops at its next send.
-    let (full_tx, full_rx) = std::sync::mpsc::sync_channel::<io::Result<(Vec<u8>, usize)>>(1);
+    let (full_tx, full_rx) = std::sync::mpsc::sync_channel::<io::Result<Vec<u8>>>(1);
     let (spent_tx, spent_rx) = std::sync::mpsc::channel::<Vec<u8>>();
     std::thread::spawn(move || loop {
         let mut buf = spent_rx.try_recv().unwrap_or_default();
         let next = match reader.next_block(&mut buf) {
-            Ok(Some(first_line)) => Ok((buf, first_line)),
-            Ok(None) => return,
+            Ok(true) => Ok(buf),
+            Ok(false) => return,
             Err(e) => Err(e),
         };
         let failed = next.is_err();
@@ -60,8 +59,8 @@ pub fn for_each_block(
         }
     });
     for next in full_rx {
-        let (block, first_line) = next?;
-        f(&block, first_line)?;
+        let block = next?;
+        f(&block)?;
         let _ = spent_tx.send(block);
     }
     Ok(())
@@ -73,7 +72,6 @@ struct Blocks<R> {
     r: R,
     /// The start of a line that the last block did not finish.
     rest: Vec<u8>,
-    line_no: usize,
     eof: bool,
 }
 
@@ -82,14 +80,13 @@ impl<R: Read> Blocks<R> {
         Blocks {
             r,
             rest: Vec::new(),
-            line_no: 0,
             eof: false,
         }
     }
 
-    /// Fills `buf` with the next block and returns the number of its first line, or `None` at
-    /// the end. Reads go straight into `buf`'s spare capacity, which is not zeroed first.
-    fn next_block(&mut self, buf: &mut Vec<u8>) -> io::Result<Option<usize>> {
+    /// Fills `buf` with the next block; false at the end. Reads go straight into `buf`'s spare
+    /// capacity, which is not zeroed first.
+    fn next_block(&mut self, buf: &mut Vec<u8>) -> io::Result<bool> {
         buf.clear();
         buf.reserve(BLOCK + BLOCK / 2);
         buf.append(&mut self.rest);
@@ -110,13 +107,11 @@ impl<R: Read> Blocks<R> {
             _ => buf.len(),
         };
         if cut == 0 {
-            return Ok(None);
+            return Ok(false);
         }
         self.rest.extend_from_slice(&buf[cut..]);
         buf.truncate(cut);
-        let first_line = self.line_no;
-        self.line_no += memchr::memchr_iter(b'\n', buf).count();
-        Ok(Some(first_line))
+        Ok(true)
     }
 }
 
@@ -145,8 +140,7 @@ mod tests {
         for read_ahead in [false, true] {
             let mut seen = Vec::new();
             let mut blocks = 0;
-            for_each_block(io::Cursor::new(data.clone()), read_ahead, |b, first| {
-                assert_eq!(first, memchr::memchr_iter(b'\n', &seen).count());
+            for_each_block(io::Cursor::new(data.clone()), read_ahead, |b| {
                 assert!(b.ends_with(b"\n") || seen.len() + b.len() == data.len());
                 blocks += 1;
                 seen.extend_from_slice(b);

@@ -7,6 +7,7 @@ mod render;
 
 use std::io::{self, BufWriter, Write};
 use std::process::ExitCode;
+use std::time::Instant;
 
 use clap::Parser;
 use iocmatch::{Hit, Kind, Matcher};
@@ -68,7 +69,10 @@ fn io_err(e: io::Error) -> Failure {
 
 /// `scan`: every match in every input, in input order. Returns whether anything matched.
 fn scan(a: ScanArgs) -> Result<bool, Failure> {
+    let started = Instant::now();
     let full = load::matcher(&a.indicators)?;
+    let loaded = Instant::now();
+    let mut bytes = 0usize;
     // With --show-suppressed, scan without the allowlist and mark what it would suppress.
     let (m, shown_allow) = if a.show_suppressed {
         load::split_allowlist(&full)
@@ -94,10 +98,15 @@ fn scan(a: ScanArgs) -> Result<bool, Failure> {
         } else {
             path.display().to_string()
         };
+        let mut found = Vec::new();
+        let mut lines_before = 0;
         let result = input::open(path).and_then(|r| {
             // Reading the next block beside the scan is worth it only with threads to spare.
-            input::for_each_block(r, pool.current_num_threads() > 1, |block, first_line| {
-                let found = pool.install(|| m.scan_lines(block));
+            input::for_each_block(r, pool.current_num_threads() > 1, |block| {
+                bytes += block.len();
+                found.clear();
+                let first_line = lines_before;
+                lines_before += pool.install(|| m.scan_lines_into(block, &mut found));
                 for lm in &found {
                     let line_start = lm.line_start;
                     let observed = &block[line_start + lm.m.start..line_start + lm.m.end];
@@ -138,6 +147,14 @@ fn scan(a: ScanArgs) -> Result<bool, Failure> {
         }
     }
     out.flush().map_err(io_err)?;
+    if a.timing {
+        let scan_s = loaded.elapsed().as_secs_f64();
+        eprintln!(
+            "iocmatch: timing: load_s={:.3} scan_s={scan_s:.3} bytes={bytes} mb_s={:.1}",
+            (loaded - started).as_secs_f64(),
+            bytes as f64 / 1e6 / scan_s.max(1e-9)
+        );
+    }
     load::report_suppressed(&full, a.indicators.quiet);
     match failed {
         Some(_) => Err(Failure::Usage("some inputs could not be read".into())),

@@ -452,7 +452,16 @@ impl Matcher {
     /// line), in parallel over line-aligned chunks on the current rayon pool. Results are in
     /// input order.
     pub fn scan_lines(&self, buf: &[u8]) -> Vec<LineMatch> {
-        scan::lines::scan_parallel(self, buf)
+        let mut out = Vec::new();
+        self.scan_lines_into(buf, &mut out);
+        out
+    }
+
+    /// [`Matcher::scan_lines`] appending to a caller's vector; returns the number of lines in
+    /// `buf` (one per `\n`, and one more for text after the last), which a reader of a stream
+    /// of buffers adds up to number the next buffer's lines.
+    pub fn scan_lines_into(&self, buf: &[u8], out: &mut Vec<LineMatch>) -> usize {
+        scan::lines::scan_parallel(self, buf, out)
     }
 }
 

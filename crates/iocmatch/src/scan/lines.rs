@@ -99,12 +99,14 @@ fn line_count(buf: &[u8]) -> usize {
     memchr::memchr_iter(b'\n', buf).count() + usize::from(buf.last().is_some_and(|&b| b != b'\n'))
 }
 
-pub(crate) fn scan_parallel(m: &Matcher, buf: &[u8]) -> Vec<LineMatch> {
+/// Appends the matches of every line of `buf` to `out`, in input order; returns the number of
+/// lines.
+pub(crate) fn scan_parallel(m: &Matcher, buf: &[u8], out: &mut Vec<LineMatch>) -> usize {
     let parts: Vec<(Vec<LineMatch>, usize)> = chunks(buf)
         .into_par_iter()
         .map(|(s, e)| scan_chunk(m, &buf[s..e], s))
         .collect();
-    let mut out = Vec::with_capacity(parts.iter().map(|p| p.0.len()).sum());
+    out.reserve(parts.iter().map(|p| p.0.len()).sum());
     let mut lines_before = 0;
     for (found, lines) in parts {
         out.extend(found.into_iter().map(|mut x| {
@@ -113,7 +115,7 @@ pub(crate) fn scan_parallel(m: &Matcher, buf: &[u8]) -> Vec<LineMatch> {
         }));
         lines_before += lines;
     }
-    out
+    lines_before
 }
 
 #[cfg(test)]
