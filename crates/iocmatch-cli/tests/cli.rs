@@ -640,3 +640,45 @@ fn allowlists_suppress_hits_and_say_so() {
         "{err}"
     );
 }
+
+#[test]
+fn large_inputs_number_lines_across_blocks_on_one_thread_or_two() {
+    // One log repeated past two of the reader's 8 MiB blocks, so that lines are numbered across
+    // blocks, and with two threads the next block is read while one is scanned.
+    let log = std::fs::read(root().join("examples/logs/dns.log")).unwrap();
+    let copies = 20 * 1024 * 1024 / log.len() + 1;
+    let big = log.repeat(copies);
+    let path = temp_file("big.log", &big);
+    let inds = [
+        "-i",
+        "examples/indicators/intel.zeek",
+        "-i",
+        "examples/indicators/blocklist.txt",
+    ];
+    let scan = |threads: &str, file: &str| {
+        let mut args = vec!["scan", "--timing", "-j", threads];
+        args.extend(inds);
+        args.push(file);
+        run(&args, None)
+    };
+    let once = records(&scan("1", "examples/logs/dns.log"));
+    assert!(!once.is_empty());
+    let one = scan("1", s(&path));
+    let two = scan("2", s(&path));
+    assert_eq!(one.stdout, two.stdout, "one thread and two agree");
+    let recs = records(&one);
+    assert_eq!(recs.len(), once.len() * copies);
+    let lines_per_copy = log.iter().filter(|&&b| b == b'\n').count() as u64;
+    for (k, rec) in recs.iter().enumerate() {
+        let base = &once[k % once.len()];
+        let copy = (k / once.len()) as u64;
+        assert_eq!(
+            rec["line"],
+            base["line"].as_u64().unwrap() + copy * lines_per_copy
+        );
+        assert_eq!(rec["matched"], base["matched"]);
+        assert_eq!(rec["start"], base["start"]);
+    }
+    let err = String::from_utf8_lossy(&one.stderr);
+    assert!(err.contains(&format!("bytes={} ", big.len())), "{err}");
+}
