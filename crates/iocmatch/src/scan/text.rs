@@ -1,9 +1,9 @@
 //! The free-text scan. The bytes are classified 64 at a time into bitmasks (`classify`); the
-//! token walk then jumps from dot to dot to the host runs that can be addresses, domains or URL
-//! starts, and to aligned 16-byte lanes of hex digits for digests, looking each token up by what
-//! it can be. Passes over `:` (IPv6, URL schemes) and `@` (e-mail) use memchr; the string and
-//! regex engines run last. Engines without indicators are skipped, and filters dismiss most
-//! tokens before any map.
+//! token walk (`walk`) then jumps from dot to dot to the host runs that can be addresses,
+//! domains or URL starts, to aligned 16-byte lanes of hex digits for digests, and to the `@` of
+//! e-mail addresses, looking tokens up in batches by what they can be. The `:` positions give
+//! IPv6 addresses and URL schemes (here); the string and regex engines run last. Engines without
+//! indicators are skipped, and filters dismiss most tokens before any map.
 
 use std::cell::RefCell;
 use std::net::{IpAddr, Ipv6Addr};
