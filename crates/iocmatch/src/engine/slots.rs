@@ -11,8 +11,8 @@ use crate::indicator::IndicatorId;
 #[derive(Clone, Copy, Debug, Default)]
 struct Slot {
     hash: u64,
+    start: u64,
     id: u32,
-    start: u32,
     len: u16,
     tag: u8,
 }
@@ -45,8 +45,8 @@ impl SlotTable {
         (h as usize) & (self.slots.len() - 1)
     }
 
-    /// Stores `value` for `id` under hash `h`. Values must fit the arena's 32-bit offsets and be
-    /// under 64 KiB (canonical values are at most a few KiB).
+    /// Stores `value` for `id` under hash `h`. Values must be under 64 KiB (the owners store
+    /// domain names and digests, at most a few hundred bytes).
     pub(crate) fn insert(&mut self, h: u64, value: &[u8], id: IndicatorId, tag: u8) {
         if (self.len + 1) * 2 > self.slots.len() {
             self.grow();
@@ -56,8 +56,8 @@ impl SlotTable {
         self.place(Slot {
             hash: h | PRESENT,
             id: id.0,
-            start: u32::try_from(start).expect("value arena over 4 GiB"),
-            len: u16::try_from(value.len()).expect("canonical value over 64 KiB"),
+            start: start as u64,
+            len: u16::try_from(value.len()).expect("stored values are under 64 KiB"),
             tag,
         });
         self.len += 1;
@@ -119,6 +119,11 @@ impl SlotTable {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_slot_is_24_bytes() {
+        assert_eq!(std::mem::size_of::<Slot>(), 24);
+    }
 
     #[test]
     fn finds_every_value_under_a_hash_and_nothing_else() {

@@ -71,6 +71,10 @@ thread_local! {
     static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
 }
 
+/// Masks kept between scans at most (those of 4 MiB of text); a scan of a larger text frees its
+/// masks afterwards rather than holding them for the life of the thread.
+const KEPT_BLOCKS: usize = 1 << 16;
+
 /// The token families (addresses, domains, digests, URLs, e-mail) of `text`, unsorted. Tokens
 /// never cross a newline, so a buffer of lines gives the matches of each line.
 pub(crate) fn tokens(inner: &Inner, text: &[u8], out: &mut Vec<Match>) {
@@ -106,6 +110,9 @@ pub(crate) fn tokens(inner: &Inner, text: &[u8], out: &mut Vec<Match>) {
             if want_ips || want_urls {
                 colon_pass(inner, text, walk.positions(|k| k.colon), out, hits);
             }
+        }
+        if blocks.capacity() > KEPT_BLOCKS {
+            *blocks = Vec::new();
         }
     });
 }
