@@ -436,6 +436,21 @@ impl Matcher {
         self.keep_current(text, out, from);
     }
 
+    /// [`Matcher::keep_current`] for line matches of `chunk`, whose lines' offsets count from
+    /// `base`.
+    pub(crate) fn keep_current_lines(&self, chunk: &[u8], base: usize, found: &mut Vec<LineMatch>) {
+        self.drop_expired(found, 0, |l| l.m.indicator);
+        self.drop_allowed(
+            found,
+            0,
+            |l| l.m.indicator,
+            |l| {
+                let line = l.line_start - base;
+                std::str::from_utf8(&chunk[line + l.m.start..line + l.m.end]).ok()
+            },
+        );
+    }
+
     /// Drops, from `found[from..]` (matches in `text`), indicators outside their validity
     /// window and hits whose observed value is allowlisted.
     pub(crate) fn keep_current(&self, text: &[u8], found: &mut Vec<Match>, from: usize) {

@@ -55,3 +55,27 @@ fn warninglists_apply_to_their_matching_attributes_only() {
     );
     assert!(read_warninglist(b"{").unwrap_err().contains("line 1"));
 }
+
+#[test]
+fn a_hit_across_a_line_end_is_neither_reported_nor_counted_by_a_line_scan() {
+    // A literal with a newline in it (MISP JSON can carry one) matches across lines in a scan of
+    // free text, but not in a scan of lines; an allowlist holding it counts only the hits a scan
+    // would report.
+    let mut set = IndicatorSet::new();
+    let event = br#"{"Event": {"info": "x", "Attribute": [
+        {"type": "pattern-in-traffic", "value": "ab\ncd", "to_ids": true}]}}"#;
+    set.load("event.json", event, &LoadOptions::default())
+        .unwrap();
+    let m = set.compile().unwrap();
+    assert_eq!(m.scan(b"xx ab\ncd yy").len(), 1);
+    let list = br#"{"name": "Known", "version": 1, "description": "x", "type": "string",
+                    "list": ["ab\ncd"]}"#;
+    let mut allow = Allowlist::new();
+    allow.push(read_warninglist(list).unwrap());
+    let allow = Arc::new(allow);
+    let m = m.with_allowlist(allow.clone());
+    assert!(m.scan_lines(b"xx ab\ncd yy\nab\n").is_empty());
+    assert_eq!(allow.lists()[0].suppressed(), 0);
+    assert!(m.scan(b"xx ab\ncd yy").is_empty());
+    assert_eq!(allow.lists()[0].suppressed(), 1);
+}

@@ -47,7 +47,6 @@ fn scan_chunk(m: &Matcher, buf: &[u8], base: usize) -> (Vec<LineMatch>, usize) {
         }
     }
     text::sort_dedup(&mut found, 0);
-    m.keep_current(buf, &mut found, 0);
 
     let mut out = Vec::with_capacity(found.len());
     let mut spans = lines(buf).enumerate();
@@ -72,6 +71,8 @@ fn scan_chunk(m: &Matcher, buf: &[u8], base: usize) -> (Vec<LineMatch>, usize) {
             },
         });
     }
+    // Validity and allowlists last, so that a suppressed hit is counted only if it was one.
+    m.keep_current_lines(buf, base, &mut out);
     (out, line_count(buf))
 }
 
