@@ -2,7 +2,7 @@
 //! length whose slots hold the digest and its indicator side by side, so a lookup reads one
 //! slot; a filter in front turns away the scan's many digests that are not indicators.
 
-use super::hashing::{hash_bytes, hash_fwd, random_seed, Filter};
+use super::hashing::{hash_fwd, random_seed, Filter};
 use super::{Hit, How};
 use crate::indicator::IndicatorId;
 
@@ -89,16 +89,17 @@ impl DigestSet {
     pub fn build(items: &[(&str, IndicatorId)]) -> DigestSet {
         let seed = random_seed();
         let mut filter = Filter::with_capacity(items.len());
-        let mut decoded: Vec<(usize, [u8; MAX_BYTES], IndicatorId)> = Vec::new();
+        let mut decoded: Vec<(usize, [u8; MAX_BYTES], IndicatorId, u64)> = Vec::new();
         for &(hex, id) in items {
             let mut key = [0u8; MAX_BYTES];
             if let Some(width) = decode(hex.as_bytes(), &mut key) {
-                filter.insert(hash_fwd(seed, hex.as_bytes()));
-                decoded.push((width, key, id));
+                let h = hash_fwd(seed, hex.as_bytes());
+                filter.insert(h);
+                decoded.push((width, key, id, h));
             }
         }
         let mut tables: Vec<Table> = Vec::new();
-        for &(width, ref key, id) in &decoded {
+        for &(width, ref key, id, h) in &decoded {
             let t = match tables.iter().position(|t| t.width == width) {
                 Some(t) => t,
                 None => {
@@ -107,7 +108,7 @@ impl DigestSet {
                     tables.len() - 1
                 }
             };
-            tables[t].insert(home(seed, &key[..width]), &key[..width], id);
+            tables[t].insert(h as usize, &key[..width], id);
         }
         DigestSet {
             seed,
@@ -125,7 +126,9 @@ impl DigestSet {
     /// A token that is not hex, or of no digest length, hits nothing.
     #[inline]
     pub fn probe(&self, hex: &[u8], out: &mut Vec<Hit>) {
-        if !self.filter.may_contain(hash_fwd(self.seed, hex)) {
+        // One hash serves the filter and the table: it folds case, as the digests' hex may.
+        let h = hash_fwd(self.seed, hex);
+        if !self.filter.may_contain(h) {
             return;
         }
         let mut key = [0u8; MAX_BYTES];
@@ -134,7 +137,7 @@ impl DigestSet {
         };
         let key = &key[..width];
         if let Some(t) = self.tables.iter().find(|t| t.width == width) {
-            t.find(home(self.seed, key), key, |indicator| {
+            t.find(h as usize, key, |indicator| {
                 out.push(Hit {
                     indicator,
                     how: How::Exact,
@@ -147,14 +150,6 @@ impl DigestSet {
     pub(crate) fn heap_bytes(&self) -> usize {
         self.filter.heap_bytes() + self.tables.iter().map(|t| t.slots.len()).sum::<usize>()
     }
-}
-
-/// The table slot a decoded digest starts probing at: a seeded hash of all its bytes (digests in
-/// a feed are chosen by its author, so their bytes alone must not decide the slot).
-#[inline(always)]
-fn home(seed: u64, key: &[u8]) -> usize {
-    let h = hash_bytes(seed, key);
-    (h ^ (h >> 32)) as usize
 }
 
 /// Decodes hex digits (any case) into `out`, returning the byte count; `None` if `hex` has an

@@ -32,6 +32,15 @@ impl<T: Copy + Eq + std::hash::Hash> Family<T> {
         self.by_prefix[pos].1.insert(key, id);
     }
 
+    /// Approximate bytes held by the maps: each slot holds a key, an id and a control byte.
+    fn heap_bytes(&self) -> usize {
+        let slot = std::mem::size_of::<(T, IndicatorId)>() + 1;
+        self.by_prefix
+            .iter()
+            .map(|(_, m)| m.capacity() * slot)
+            .sum()
+    }
+
     fn lookup(&self, bits: u8, mask: impl Fn(u8) -> T, out: &mut Vec<Hit>) {
         for (prefix, map) in &self.by_prefix {
             if let Some(&id) = map.get(&mask(*prefix)) {
@@ -48,6 +57,44 @@ impl<T: Copy + Eq + std::hash::Hash> Family<T> {
     }
 }
 
+/// A set of small integers as bits, allocated on first use: the summaries that turn away most
+/// addresses before any map is probed.
+#[derive(Debug, Default)]
+struct Bitmap {
+    words: Vec<u64>,
+}
+
+impl Bitmap {
+    /// Sets bits `first..first + count` of a map of `size` bits.
+    fn set_range(&mut self, size: usize, first: usize, count: usize) {
+        if self.words.is_empty() {
+            self.words = vec![0; size / 64];
+        }
+        let (mut i, end) = (first, first + count);
+        while i < end {
+            if i % 64 == 0 && end - i >= 64 {
+                self.words[i / 64] = u64::MAX; // a whole word at once (short prefixes)
+                i += 64;
+            } else {
+                self.words[i / 64] |= 1 << (i % 64);
+                i += 1;
+            }
+        }
+    }
+
+    /// Whether bit `i` is set (never, for a map not yet used).
+    #[inline(always)]
+    fn contains(&self, i: usize) -> bool {
+        self.words
+            .get(i / 64)
+            .is_some_and(|w| w >> (i % 64) & 1 != 0)
+    }
+
+    fn heap_bytes(&self) -> usize {
+        self.words.capacity() * 8
+    }
+}
+
 /// All IP indicators of a set.
 #[derive(Debug, Default)]
 pub struct IpTable {
@@ -55,13 +102,13 @@ pub struct IpTable {
     v6: Family<u128>,
     /// One bit per IPv4 /24: set when some indicator covers part of it. Most addresses in logs
     /// hit no indicator, and this answers that with one memory access (2 MiB when used).
-    v4_blocks: Vec<u64>,
+    v4_blocks: Bitmap,
     /// One bit per IPv4 /16, summarising `v4_blocks` in 8 KiB that stay in the first-level
     /// cache: addresses in a /16 without indicators skip the larger bitmap.
-    v4_regions: Vec<u64>,
+    v4_regions: Bitmap,
     /// One bit per value of an IPv6 address's first 16-bit group that some network covers, so
     /// that a scan parses only the IPv6 tokens that can hit.
-    v6_groups: Vec<u64>,
+    v6_groups: Bitmap,
 }
 
 fn mask_v4(addr: u32, prefix: u8) -> u32 {
@@ -91,41 +138,21 @@ impl IpTable {
             }
             IpNetwork::V6(n) => {
                 let masked = mask_v6(n.ip().into(), n.prefix());
-                if self.v6_groups.is_empty() {
-                    self.v6_groups = vec![0; (1 << 16) / 64];
-                }
-                let first = (masked >> 112) as usize;
-                for g in first..first + (1usize << 16u8.saturating_sub(n.prefix())) {
-                    self.v6_groups[g / 64] |= 1 << (g % 64);
-                }
+                let groups = 1 << 16u8.saturating_sub(n.prefix());
+                self.v6_groups
+                    .set_range(1 << 16, (masked >> 112) as usize, groups);
                 self.v6.insert(n.prefix(), masked, id)
             }
         }
     }
 
     fn mark_blocks(&mut self, masked: u32, prefix: u8) {
-        if self.v4_blocks.is_empty() {
-            self.v4_blocks = vec![0; (1 << 24) / 64];
-            self.v4_regions = vec![0; (1 << 16) / 64];
-        }
-        let first_region = (masked >> 16) as usize;
-        let regions = 1usize << 16u8.saturating_sub(prefix);
-        for r in first_region..first_region + regions {
-            self.v4_regions[r / 64] |= 1 << (r % 64);
-        }
-        let first = (masked >> 8) as usize;
-        let count = if prefix >= 24 {
-            1
-        } else {
-            1usize << (24 - prefix)
-        };
-        if count >= 64 {
-            self.v4_blocks[first / 64..(first + count) / 64].fill(u64::MAX);
-        } else {
-            for b in first..first + count {
-                self.v4_blocks[b / 64] |= 1 << (b % 64);
-            }
-        }
+        let regions = 1 << 16u8.saturating_sub(prefix);
+        self.v4_regions
+            .set_range(1 << 16, (masked >> 16) as usize, regions);
+        let blocks = 1 << 24u8.saturating_sub(prefix);
+        self.v4_blocks
+            .set_range(1 << 24, (masked >> 8) as usize, blocks);
     }
 
     /// Appends every indicator containing `addr`: the exact address first, then networks from the
@@ -151,11 +178,7 @@ impl IpTable {
     /// Whether some indicator covers part of the /24 block of `a` (one bit of a bitmap).
     #[inline(always)]
     pub(crate) fn may_hold_v4(&self, a: u32) -> bool {
-        let (region, block) = ((a >> 16) as usize, (a >> 8) as usize);
-        self.v4_regions
-            .get(region / 64)
-            .is_some_and(|w| w >> (region % 64) & 1 != 0)
-            && self.v4_blocks[block / 64] >> (block % 64) & 1 != 0
+        self.v4_regions.contains((a >> 16) as usize) && self.v4_blocks.contains((a >> 8) as usize)
     }
 
     /// [`IpTable::lookup_v4`] without the bitmap in front.
@@ -165,21 +188,11 @@ impl IpTable {
 
     /// Approximate bytes held: the maps and the bitmaps.
     pub(crate) fn heap_bytes(&self) -> usize {
-        let v4 = self
-            .v4
-            .by_prefix
-            .iter()
-            .map(|(_, m)| m.capacity() * 9)
-            .sum::<usize>();
-        let v6 = self
-            .v6
-            .by_prefix
-            .iter()
-            .map(|(_, m)| m.capacity() * 21)
-            .sum::<usize>();
-        v4 + v6
-            + (self.v4_blocks.capacity() + self.v4_regions.capacity() + self.v6_groups.capacity())
-                * 8
+        self.v4.heap_bytes()
+            + self.v6.heap_bytes()
+            + self.v4_blocks.heap_bytes()
+            + self.v4_regions.heap_bytes()
+            + self.v6_groups.heap_bytes()
     }
 
     /// Whether an IPv6 token as written (`text`, a run of hex digits, `:` and `.`) may hit: its
@@ -202,9 +215,7 @@ impl IpTable {
         let g = text[..digits].iter().fold(0usize, |g, &b| {
             g << 4 | (b as char).to_digit(16).unwrap_or(0) as usize
         });
-        self.v6_groups
-            .get(g / 64)
-            .is_some_and(|w| w >> (g % 64) & 1 != 0)
+        self.v6_groups.contains(g)
     }
 
     /// Whether the table holds nothing.

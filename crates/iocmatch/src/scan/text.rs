@@ -64,7 +64,6 @@ pub(crate) fn sort_dedup(out: &mut Vec<Match>, first: usize) {
 struct Scratch {
     blocks: Vec<Block>,
     batch: Batch,
-    hits: Vec<Hit>,
 }
 
 thread_local! {
@@ -85,12 +84,7 @@ pub(crate) fn tokens(inner: &Inner, text: &[u8], out: &mut Vec<Match>) {
     let want_emails = !inner.emails.is_empty();
     SCRATCH.with(|cell| {
         let mut guard = cell.borrow_mut();
-        let Scratch {
-            blocks,
-            batch,
-            hits,
-        } = &mut *guard;
-        hits.clear();
+        let Scratch { blocks, batch } = &mut *guard;
         if want_hosts || want_digests || want_emails {
             classify(text, blocks);
             let walk = Walk {
@@ -108,7 +102,8 @@ pub(crate) fn tokens(inner: &Inner, text: &[u8], out: &mut Vec<Match>) {
                 walk.emails(out);
             }
             if want_ips || want_urls {
-                colon_pass(inner, text, walk.positions(|k| k.colon), out, hits);
+                let colons = walk.positions(|k| k.colon);
+                colon_pass(inner, text, colons, out, &mut batch.hits);
             }
         }
         if blocks.capacity() > KEPT_BLOCKS {

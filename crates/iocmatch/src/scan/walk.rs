@@ -18,17 +18,6 @@ use crate::normalize;
 /// Candidates gathered before their lookups run.
 const WINDOW: usize = 256;
 
-/// What a host run of at most 64 bytes holds, read from the masks.
-#[derive(Clone, Copy)]
-struct Shape {
-    /// The run's dots, bit 0 for its first byte.
-    dots: u64,
-    /// Whether it holds anything but digits and dots.
-    word: bool,
-    /// Whether it holds non-ASCII bytes.
-    high: bool,
-}
-
 /// A token of at most 64 bytes: where it is and where its dots are.
 #[derive(Clone, Copy, Debug, Default)]
 struct Token {
@@ -103,7 +92,8 @@ pub(crate) struct Batch {
     names: Kept<Token>,
     /// Suffixes of the names, then those the filter admits.
     probes: Kept<Probe>,
-    hits: Vec<Hit>,
+    /// Hits of the token being looked up, before they become matches (always left empty).
+    pub(super) hits: Vec<Hit>,
 }
 
 /// A text with its class masks.
@@ -222,24 +212,8 @@ impl Walk<'_> {
             while anchors != 0 {
                 let p = base + anchors.trailing_zeros() as usize;
                 let (s, e) = (self.run_start(|k| k.host, p), self.run_end(|k| k.host, p));
-                if s >= base && e <= base + 64 {
-                    // The run lies in this block (most do): its bits are one mask away.
-                    let (off, len) = (s - base, e - s);
-                    let range = (u64::MAX >> (64 - len)) << off;
-                    let shape = Shape {
-                        dots: (blk.dot & range) >> off,
-                        word: blk.word & range != 0,
-                        high: blk.high & range != 0,
-                    };
-                    self.sort_run(s, e, shape, batch, out);
-                } else if e - s <= 64 {
-                    let len = e - s;
-                    let shape = Shape {
-                        dots: self.bits(|k| k.dot, s, len),
-                        word: self.bits(|k| k.word, s, len) != 0,
-                        high: self.bits(|k| k.high, s, len) != 0,
-                    };
-                    self.sort_run(s, e, shape, batch, out);
+                if e - s <= 64 {
+                    self.sort_run(s, e, batch, out);
                 } else {
                     self.long_host_run(s, e, &mut batch.hits, out);
                 }
@@ -257,13 +231,17 @@ impl Walk<'_> {
     }
 
     /// Puts a host run of at most 64 bytes in the list of its kind, without branching on the
-    /// kind; the rare IDN names and URL starts are looked up at once.
+    /// kind; the rare IDN names and URL starts are looked up at once. The run's dots, word
+    /// bytes and non-ASCII bytes are one or two mask words away.
     #[inline(always)]
-    fn sort_run(&self, s: usize, e: usize, run: Shape, batch: &mut Batch, out: &mut Vec<Match>) {
+    fn sort_run(&self, s: usize, e: usize, batch: &mut Batch, out: &mut Vec<Match>) {
         let (inner, text) = (self.inner, self.text);
         let len = e - s;
+        let dots = self.bits(|k| k.dot, s, len);
+        let word = self.bits(|k| k.word, s, len) != 0;
+        let high = self.bits(|k| k.high, s, len) != 0;
         // Trailing dots end sentences, not names: the token stops before them.
-        let trailing = (!(run.dots << (64 - len))).leading_zeros() as usize;
+        let trailing = (!(dots << (64 - len))).leading_zeros() as usize;
         let t = e - trailing;
         let tok = Token {
             start: s,
@@ -271,23 +249,20 @@ impl Walk<'_> {
             dots: if t == s {
                 0
             } else {
-                run.dots & (u64::MAX >> (64 - (t - s)))
+                dots & (u64::MAX >> (64 - (t - s)))
             },
         };
         // Digits and dots only: an IPv4 address if it has the shape of one; numbers are never
         // domains.
-        let quad = !run.word & (7..=15).contains(&(t - s)) & three_bits(tok.dots);
-        let name = run.word
-            & !inner.domains.is_empty()
-            & (tok.dots != 0 || inner.domains.has_single_label())
-            & (text.get(e) != Some(&b'@'));
+        let quad = !word & (7..=15).contains(&(t - s)) & three_bits(tok.dots);
+        let name = self.may_be_name(word, tok.dots != 0, e);
         batch.quads.push_if(quad, tok);
-        batch.names.push_if(name & !run.high, tok);
-        if name & run.high {
+        batch.names.push_if(name & !high, tok);
+        if name & high {
             probe_idn(inner, &text[s..t], &mut batch.hits);
             emit(out, s, t, &mut batch.hits);
         }
-        if run.dots != 0 && !inner.urls.is_empty() && starts_schemeless_url(text, s, e) {
+        if dots != 0 && !inner.urls.is_empty() && starts_schemeless_url(text, s, e) {
             url_token(inner, text, s, out, &mut batch.hits);
         }
     }
@@ -351,6 +326,17 @@ impl Walk<'_> {
         }
     }
 
+    /// Whether a host run ending at `e` may be a domain name: it holds more than digits and
+    /// dots, has a dot unless some indicator is a single label, and is not the local part of an
+    /// e-mail address.
+    #[inline(always)]
+    fn may_be_name(&self, word: bool, has_dot: bool, e: usize) -> bool {
+        let domains = &self.inner.domains;
+        word & !domains.is_empty()
+            & (has_dot | domains.has_single_label())
+            & (self.text.get(e) != Some(&b'@'))
+    }
+
     /// A host run longer than 64 bytes: too long for an address; probed as a domain if it is one.
     #[cold]
     fn long_host_run(&self, s: usize, e: usize, hits: &mut Vec<Hit>, out: &mut Vec<Match>) {
@@ -359,11 +345,7 @@ impl Walk<'_> {
         while t > s && text[t - 1] == b'.' {
             t -= 1;
         }
-        if !inner.domains.is_empty()
-            && self.any(|k| k.word, s, t)
-            && (self.any(|k| k.dot, s, t) || inner.domains.has_single_label())
-            && text.get(e) != Some(&b'@')
-        {
+        if self.may_be_name(self.any(|k| k.word, s, t), self.any(|k| k.dot, s, t), e) {
             let tok = &text[s..t];
             if !self.any(|k| k.high, s, t) {
                 inner.domains.probe_token(tok, hits);
