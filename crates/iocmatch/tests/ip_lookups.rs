@@ -1,0 +1,114 @@
+//! The IP table against the naive reference on random sets of nested networks of every prefix
+//! length, single lookups against batched ones, and the order hits come out in.
+
+use std::collections::BTreeSet;
+use std::net::IpAddr;
+
+use iocmatch::reference::NaiveMatcher;
+use iocmatch::{How, IndicatorSet, LoadOptions, Matcher};
+use proptest::prelude::*;
+
+/// A network in one of four /16 regions (so that networks nest and share regions), or a
+/// short prefix that spans regions, or an IPv6 network.
+fn network() -> impl Strategy<Value = String> {
+    prop_oneof![
+        8 => (0usize..4, any::<u16>(), 0u8..=32).prop_map(|(region, low, prefix)| {
+            let [a, b] = [[10, 1], [10, 2], [192, 0], [203, 0]][region];
+            let [c, d] = low.to_be_bytes();
+            format!("{a}.{b}.{c}.{d}/{prefix}")
+        }),
+        1 => (any::<u32>(), 0u8..=16).prop_map(|(a, p)| format!("{}/{p}", IpAddr::from(a.to_be_bytes()))),
+        1 => (any::<u16>(), 16u8..=128).prop_map(|(g, p)| format!("2001:db8::{g:x}/{p}")),
+    ]
+}
+
+/// Addresses near the networks: the same regions, mapped IPv4 in IPv6, and anywhere.
+fn address() -> impl Strategy<Value = IpAddr> {
+    prop_oneof![
+        6 => (0usize..4, any::<u16>()).prop_map(|(region, low)| {
+            let [a, b] = [[10, 1], [10, 2], [192, 0], [203, 0]][region];
+            let [c, d] = low.to_be_bytes();
+            IpAddr::from([a, b, c, d])
+        }),
+        1 => any::<u32>().prop_map(|a| IpAddr::from(a.to_be_bytes())),
+        1 => (any::<u16>(), any::<u8>()).prop_map(|(g, h)| {
+            IpAddr::from([0, 0, 0, 0, 0, 0xffff, 0x0a01, (g & 0xff00) | u16::from(h)])
+        }),
+        2 => any::<u16>().prop_map(|g| IpAddr::from([0x2001, 0xdb8, 0, 0, 0, 0, 0, g])),
+    ]
+}
+
+fn compile(networks: &[String]) -> (IndicatorSet, Matcher) {
+    let text: String = networks.iter().map(|n| format!("{n}\n")).collect();
+    let mut set = IndicatorSet::new();
+    set.load("networks", text.as_bytes(), &LoadOptions::default())
+        .expect("networks load");
+    let m = set.compile().expect("compiles");
+    (set, m)
+}
+
+/// The prefix length a hit stands for, for ordering: an exact address counts as the longest.
+fn prefix_of(how: How) -> u8 {
+    match how {
+        How::Cidr { prefix_len } => prefix_len,
+        _ => u8::MAX,
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    #[test]
+    fn lookups_agree_with_reference_and_batches_with_single_calls(
+        networks in proptest::collection::vec(network(), 1..200),
+        addrs in proptest::collection::vec(address(), 1..80),
+    ) {
+        let (set, m) = compile(&networks);
+        let naive = NaiveMatcher::new(set.indicators());
+        let mut batched = Vec::new();
+        m.ip_batch(&addrs, &mut batched);
+        let mut expected_batch = Vec::new();
+        for (i, &addr) in addrs.iter().enumerate() {
+            let hits = m.ip(addr);
+            let fast: BTreeSet<_> = hits.iter().map(|h| (h.indicator, h.how)).collect();
+            let slow: BTreeSet<_> = naive.ip(addr).into_iter().collect();
+            prop_assert_eq!(&fast, &slow, "address {}", addr);
+            prop_assert_eq!(fast.len(), hits.len(), "no hit twice for {}", addr);
+            // The exact address first, then networks from the longest prefix.
+            let prefixes: Vec<u8> = hits.iter().map(|h| prefix_of(h.how)).collect();
+            prop_assert!(prefixes.windows(2).all(|w| w[0] > w[1]), "order {:?}", prefixes);
+            expected_batch.extend(hits.into_iter().map(|h| (i, h)));
+        }
+        prop_assert_eq!(batched, expected_batch);
+    }
+}
+
+#[test]
+fn a_batch_appends_and_keeps_query_positions() {
+    let (_, m) = compile(&[
+        "10.1.0.0/16".into(),
+        "10.1.2.3".into(),
+        "2001:db8::/32".into(),
+    ]);
+    let addrs: Vec<IpAddr> = ["192.0.2.1", "10.1.2.3", "2001:db8::5", "10.1.9.9"]
+        .iter()
+        .map(|a| a.parse().unwrap())
+        .collect();
+    // More addresses than one stage group, so that positions carry across groups.
+    let many: Vec<IpAddr> = addrs.iter().cycle().take(50).copied().collect();
+    let mut out = vec![(usize::MAX, m.ip(addrs[1])[0])];
+    m.ip_batch(&many, &mut out);
+    assert_eq!(out[0].0, usize::MAX, "earlier contents are kept");
+    let positions: Vec<usize> = out[1..].iter().map(|h| h.0).collect();
+    let expected: Vec<usize> = (0..50)
+        .flat_map(|i| match i % 4 {
+            0 => vec![],
+            1 => vec![i, i],
+            _ => vec![i],
+        })
+        .collect();
+    assert_eq!(positions, expected);
+    let mut none = Vec::new();
+    m.ip_batch(&[], &mut none);
+    assert!(none.is_empty());
+}
