@@ -61,6 +61,7 @@ const VALUES: &[&str] = &[
     "2001:DB8:0:1::5",
     "::ffff:192.0.2.1",
     "::ffff:c000:201",
+    "0:0:0:0:0:ffff:c000:20a",
     "[2001:db8::1]",
     "evil.example",
     "EVIL.example",

@@ -112,3 +112,19 @@ fn a_batch_appends_and_keeps_query_positions() {
     m.ip_batch(&[], &mut none);
     assert!(none.is_empty());
 }
+
+#[test]
+fn a_scan_finds_mapped_addresses_however_the_zero_group_is_written() {
+    let (_, m) = compile(&["192.0.2.1".into(), "2001:db8::/32".into()]);
+    for text in [
+        "::ffff:192.0.2.1",
+        "0::ffff:c000:201",
+        "0:0:0:0:0:ffff:192.0.2.1",
+        "0000:0000::ffff:c000:0201",
+    ] {
+        let found = m.scan(format!("src {text} end").as_bytes());
+        assert_eq!(found.len(), 1, "{text}: {found:?}");
+        // (A mapped address written with a dotted quad is reported as the quad.)
+        assert_eq!(found[0].end, 4 + text.len(), "{text}");
+    }
+}

@@ -412,9 +412,9 @@ impl IpTable {
     }
 
     /// Whether an IPv6 token as written (`text`, a run of hex digits, `:` and `.`) may hit: its
-    /// first group is covered by some network. Tokens starting with `::` (first group 0, and the
-    /// IPv4-mapped forms that are looked up as IPv4) always may; text that is no IPv6 address
-    /// (no `:` after at most four leading hex digits) never does.
+    /// first group is covered by some network. Tokens whose first group is 0 (`::1`, `0::…`,
+    /// and the IPv4-mapped forms, however written, that are looked up as IPv4) always may; text
+    /// that is no IPv6 address (no `:` after at most four leading hex digits) never does.
     #[inline]
     pub(crate) fn may_hold_v6_written(&self, text: &[u8]) -> bool {
         if text.starts_with(b"::") {
@@ -431,7 +431,7 @@ impl IpTable {
         let g = text[..digits].iter().fold(0usize, |g, &b| {
             g << 4 | (b as char).to_digit(16).unwrap_or(0) as usize
         });
-        self.v6_groups.contains(g)
+        g == 0 || self.v6_groups.contains(g)
     }
 
     /// Whether the table holds nothing.
