@@ -58,37 +58,25 @@ impl DomainSet {
 
     /// Probes a host token of ASCII host bytes (any case, trailing dots already dropped):
     /// indicators equal to it first, then parents from the longest. A token that is not a valid
-    /// domain hits nothing.
-    pub fn probe_token(&self, tok: &[u8], out: &mut Vec<Hit>) {
-        self.probe_labels(tok, memchr::memrchr_iter(b'.', tok), out)
-    }
-
-    /// [`DomainSet::probe_token`] given the positions of the token's dots, last first.
-    #[inline]
-    pub(crate) fn probe_labels(
-        &self,
-        tok: &[u8],
-        dots_from_right: impl Iterator<Item = usize>,
-        out: &mut Vec<Hit>,
-    ) {
-        if tok.is_empty() || tok.len() > 253 || self.is_empty() {
-            return;
+    /// domain hits nothing; the return value says whether the token was one.
+    pub fn probe_token(&self, tok: &[u8], out: &mut Vec<Hit>) -> bool {
+        let mut dots = Dots::default();
+        if !ascii_domain_dots(tok, &mut dots) {
+            return false;
+        }
+        if self.is_empty() {
+            return true;
         }
         // Hits come out shortest parent first and are reversed at the end: equal name first,
         // then parents from the longest.
         let first = out.len();
-        let complete = self.suffixes(tok, dots_from_right, |h, at| {
+        self.suffixes(tok, dots.last_first(), |h, at| {
             if self.filter.may_contain(h) {
                 self.confirm(tok, at, h, out);
             }
         });
-        if out.len() > first {
-            if complete && valid_ascii_domain(tok) {
-                out[first..].reverse();
-            } else {
-                out.truncate(first);
-            }
-        }
+        out[first..].reverse();
+        true
     }
 
     /// Calls `probe(hash, start)` for each suffix of `tok` (ASCII host bytes, at most 253) that
@@ -164,27 +152,71 @@ impl DomainSet {
 /// `normalize::domain`'s rules for an ASCII host token: labels of 1 to 63 bytes, the last not
 /// all digits. (Host tokens hold only letters, digits, `.`, `-` and `_`.)
 pub(crate) fn valid_ascii_domain(tok: &[u8]) -> bool {
-    let mut label_len = 0;
-    let mut last_all_digits = true;
-    for &b in tok {
-        if b == b'.' {
-            if label_len == 0 {
-                return false;
-            }
-            label_len = 0;
-            last_all_digits = true;
-        } else {
-            if !(b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
-                return false;
-            }
-            label_len += 1;
-            if label_len > 63 {
-                return false;
-            }
-            last_all_digits &= b.is_ascii_digit();
+    ascii_domain_dots(tok, &mut Dots::default())
+}
+
+/// The dots of a valid domain name (at most 253 bytes, so at most 126 dots), last first.
+pub(crate) struct Dots {
+    at: [u8; MAX_LABELS],
+    len: usize,
+}
+
+impl Default for Dots {
+    fn default() -> Dots {
+        Dots {
+            at: [0; MAX_LABELS],
+            len: 0,
         }
     }
-    label_len > 0 && !last_all_digits
+}
+
+impl Dots {
+    /// The positions of the dots, from the last.
+    pub(crate) fn last_first(&self) -> impl Iterator<Item = usize> + '_ {
+        self.at[..self.len].iter().map(|&d| usize::from(d))
+    }
+}
+
+/// Whether a byte may stand in an ASCII host name: letters, digits, `-`, `_` and `.`.
+const HOST_BYTE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = c.is_ascii_alphanumeric() || c == b'-' || c == b'_' || c == b'.';
+        b += 1;
+    }
+    t
+};
+
+/// Validates an ASCII host token by [`valid_ascii_domain`]'s rules and finds its dots (into
+/// `dots`, emptied first), in one pass from the end: a lookup needs both, and two passes (a
+/// validation and a search for dots) cost it twice the reads.
+pub(crate) fn ascii_domain_dots(tok: &[u8], dots: &mut Dots) -> bool {
+    dots.len = 0;
+    if tok.is_empty() || tok.len() > 253 {
+        return false;
+    }
+    let mut ok = true;
+    let mut end = tok.len(); // the end of the label being read
+    for (i, &b) in tok.iter().enumerate().rev() {
+        ok &= HOST_BYTE[usize::from(b)];
+        if b == b'.' {
+            let label = end - i - 1;
+            ok &= label != 0 && label <= 63 && dots.len < MAX_LABELS;
+            if !ok {
+                return false;
+            }
+            dots.at[dots.len] = i as u8;
+            dots.len += 1;
+            end = i;
+        }
+    }
+    let last = dots.at[..dots.len]
+        .first()
+        .map_or(0, |&d| usize::from(d) + 1);
+    ok &= end != 0 && end <= 63 && !tok[last..].iter().all(u8::is_ascii_digit);
+    ok
 }
 
 #[cfg(test)]
@@ -193,7 +225,18 @@ mod tests {
 
     #[test]
     fn validity_agrees_with_normalize() {
+        let long = format!("{}.com", "a".repeat(63));
+        let dotted = ".".repeat(200);
+        let many = "a.".repeat(126) + "a";
         for t in [
+            &long,
+            &dotted,
+            &many,
+            "a.b.c.d1",
+            "x.y-z.c0m",
+            "1.2.3.4",
+            "a\u{0}b.com",
+            "a b.com",
             "a.b",
             "a..b",
             ".a",
@@ -206,6 +249,13 @@ mod tests {
         ] {
             let expected = crate::normalize::domain(t).is_ok();
             assert_eq!(valid_ascii_domain(t.as_bytes()), expected, "{t}");
+            let mut d = Dots::default();
+            if ascii_domain_dots(t.as_bytes(), &mut d) {
+                let dots: Vec<usize> = d.last_first().collect();
+                let mut by_search: Vec<usize> = memchr::memchr_iter(b'.', t.as_bytes()).collect();
+                by_search.reverse();
+                assert_eq!(dots, by_search, "{t}");
+            }
         }
     }
 }
