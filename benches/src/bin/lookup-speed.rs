@@ -4,7 +4,9 @@
 //! half from elsewhere.
 //!
 //! Usage: lookup-speed INDICATORS [--queries N] [--seed S]
-//! Prints one line per family: lookups per second (best of three rounds) and the hit count.
+//! Prints one line per family: lookups per second (best of three rounds) and the hit count;
+//! then the machine's rate of independent random reads from tables of 4 and 32 MiB, the bound
+//! that lookups of random values in large tables meet.
 
 use std::net::IpAddr;
 use std::time::Instant;
@@ -88,29 +90,20 @@ fn run() -> Result<(), String> {
     // that fetching a query is not a cache miss of its own.
     let (host_buf, host_spans) = packed(&hosts);
     let (hash_buf, hash_spans) = packed(&hashes);
-    compare(
-        "ip",
-        &addrs,
-        |a, out| m.ip_into(*a, out),
-        |q, out| m.ip_batch(q, out),
-    );
-    compare(
-        "domain",
-        &host_spans,
-        |&(s, e), out| {
-            let _ = m.domain_into(&host_buf[s..e], out);
-        },
-        |_, _| {},
-    );
-    compare(
-        "hash",
-        &hash_spans,
-        |&(s, e), out| {
-            let _ = m.hash_into(&hash_buf[s..e], out);
-        },
-        |_, _| {},
-    );
+    report("ip", &addrs, |a, out| m.ip_into(*a, out));
+    report("domain", &host_spans, |&(s, e), out| {
+        let _ = m.domain_into(&host_buf[s..e], out);
+    });
+    report("hash", &hash_spans, |&(s, e), out| {
+        let _ = m.hash_into(&hash_buf[s..e], out);
+    });
     println!("indicators={} queries={queries}", m.len());
+    for mib in [4, 32] {
+        println!(
+            "memory: {:.1} M random 8-byte reads/s from a {mib} MiB table",
+            random_reads(mib << 20, &mut r) / 1e6
+        );
+    }
     Ok(())
 }
 
@@ -146,47 +139,44 @@ fn inside(value: &str, r: &mut Rng) -> IpAddr {
     }
 }
 
-/// Times single lookups (`one`) and batched lookups (`many`, 1024 queries a call) over every
-/// query, alternating rounds so that both see the same machine, and prints the best of five
-/// rounds of each with the number of queries that hit.
-fn compare<T>(
-    family: &str,
-    queries: &[T],
-    one: impl Fn(&T, &mut Vec<Hit>),
-    many: impl Fn(&[T], &mut Vec<(usize, Hit)>),
-) {
-    let (mut out, mut batch_out) = (Vec::with_capacity(64), Vec::with_capacity(4096));
-    let (mut best_one, mut best_many) = (f64::INFINITY, f64::INFINITY);
-    let (mut hits_one, mut hits_many) = (0, 0);
-    for _ in 0..5 {
-        hits_one = 0;
+/// Times `look` over every query, three rounds, and prints the best rate.
+fn report<T>(family: &str, queries: &[T], look: impl Fn(&T, &mut Vec<Hit>)) {
+    let mut out = Vec::with_capacity(64);
+    let mut best = f64::INFINITY;
+    let mut hits = 0;
+    for _ in 0..3 {
+        hits = 0;
         let t = Instant::now();
         for q in queries {
             out.clear();
-            one(q, &mut out);
-            hits_one += usize::from(!out.is_empty());
+            look(q, &mut out);
+            hits += usize::from(!out.is_empty());
         }
-        best_one = best_one.min(t.elapsed().as_secs_f64());
-        hits_many = 0;
-        let t = Instant::now();
-        for batch in queries.chunks(1024) {
-            batch_out.clear();
-            many(batch, &mut batch_out);
-            hits_many += batch_out.chunk_by(|a, b| a.0 == b.0).count();
-        }
-        best_many = best_many.min(t.elapsed().as_secs_f64());
+        best = best.min(t.elapsed().as_secs_f64());
     }
-    let rate = |secs: f64| queries.len() as f64 / secs / 1e6;
-    print!(
-        "{family}: {:.1} M lookups/s, {hits_one} of {} hit",
-        rate(best_one),
+    println!(
+        "{family}: {:.1} M lookups/s, {hits} of {} hit",
+        queries.len() as f64 / best / 1e6,
         queries.len()
     );
-    if hits_many > 0 || hits_one == 0 {
-        print!(
-            "; batched {:.1} M lookups/s, {hits_many} hit",
-            rate(best_many)
-        );
+}
+
+/// Independent random reads per second (best of three rounds) from a table of `bytes`: no read
+/// waits on another, so the rate is the memory system's, with every miss it can overlap.
+fn random_reads(bytes: usize, r: &mut Rng) -> f64 {
+    let table: Vec<u64> = (0..bytes / 8).map(|_| r.next_u64()).collect();
+    let picks: Vec<u32> = (0..4_000_000)
+        .map(|_| r.below(table.len() as u64) as u32)
+        .collect();
+    let mut best = f64::INFINITY;
+    let mut sum = 0u64;
+    for _ in 0..3 {
+        let t = Instant::now();
+        for &i in &picks {
+            sum = sum.wrapping_add(table[i as usize]);
+        }
+        best = best.min(t.elapsed().as_secs_f64());
     }
-    println!();
+    std::hint::black_box(sum);
+    picks.len() as f64 / best
 }

@@ -313,20 +313,6 @@ impl Matcher {
         }
     }
 
-    /// [`Matcher::ip`] for many addresses: appends `(i, hit)` for each hit of `addrs[i]`, in
-    /// the order of `addrs` and, per address, in the order `ip` gives. On large sets this is
-    /// several times faster than one call per address: the memory reads of neighbouring
-    /// addresses overlap instead of waiting on each other.
-    pub fn ip_batch(&self, addrs: &[IpAddr], out: &mut Vec<(usize, Hit)>) {
-        let from = out.len();
-        self.inner.ips.lookup_batch(addrs, out);
-        self.drop_expired(out, from, |h| h.1.indicator);
-        if self.allow.is_some() && out.len() > from {
-            let texts: Vec<String> = addrs.iter().map(IpAddr::to_string).collect();
-            self.drop_allowed(out, from, |h| h.1.indicator, |h| Some(texts[h.0].as_str()));
-        }
-    }
-
     /// Domain indicators hit by a host name: indicators equal to it, then (for indicators in
     /// `subdomains` mode) its parent domains from the longest.
     pub fn domain(&self, host: &str) -> Result<Vec<Hit>, Error> {

@@ -1,5 +1,5 @@
 //! The IP table against the naive reference on random sets of nested networks of every prefix
-//! length, single lookups against batched ones, and the order hits come out in.
+//! length, and the order hits come out in.
 
 use std::collections::BTreeSet;
 use std::net::IpAddr;
@@ -59,16 +59,13 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
 
     #[test]
-    fn lookups_agree_with_reference_and_batches_with_single_calls(
+    fn lookups_agree_with_reference(
         networks in proptest::collection::vec(network(), 1..200),
         addrs in proptest::collection::vec(address(), 1..80),
     ) {
         let (set, m) = compile(&networks);
         let naive = NaiveMatcher::new(set.indicators());
-        let mut batched = Vec::new();
-        m.ip_batch(&addrs, &mut batched);
-        let mut expected_batch = Vec::new();
-        for (i, &addr) in addrs.iter().enumerate() {
+        for &addr in &addrs {
             let hits = m.ip(addr);
             let fast: BTreeSet<_> = hits.iter().map(|h| (h.indicator, h.how)).collect();
             let slow: BTreeSet<_> = naive.ip(addr).into_iter().collect();
@@ -77,40 +74,8 @@ proptest! {
             // The exact address first, then networks from the longest prefix.
             let prefixes: Vec<u8> = hits.iter().map(|h| prefix_of(h.how)).collect();
             prop_assert!(prefixes.windows(2).all(|w| w[0] > w[1]), "order {:?}", prefixes);
-            expected_batch.extend(hits.into_iter().map(|h| (i, h)));
         }
-        prop_assert_eq!(batched, expected_batch);
     }
-}
-
-#[test]
-fn a_batch_appends_and_keeps_query_positions() {
-    let (_, m) = compile(&[
-        "10.1.0.0/16".into(),
-        "10.1.2.3".into(),
-        "2001:db8::/32".into(),
-    ]);
-    let addrs: Vec<IpAddr> = ["192.0.2.1", "10.1.2.3", "2001:db8::5", "10.1.9.9"]
-        .iter()
-        .map(|a| a.parse().unwrap())
-        .collect();
-    // More addresses than one stage group, so that positions carry across groups.
-    let many: Vec<IpAddr> = addrs.iter().cycle().take(50).copied().collect();
-    let mut out = vec![(usize::MAX, m.ip(addrs[1])[0])];
-    m.ip_batch(&many, &mut out);
-    assert_eq!(out[0].0, usize::MAX, "earlier contents are kept");
-    let positions: Vec<usize> = out[1..].iter().map(|h| h.0).collect();
-    let expected: Vec<usize> = (0..50)
-        .flat_map(|i| match i % 4 {
-            0 => vec![],
-            1 => vec![i, i],
-            _ => vec![i],
-        })
-        .collect();
-    assert_eq!(positions, expected);
-    let mut none = Vec::new();
-    m.ip_batch(&[], &mut none);
-    assert!(none.is_empty());
 }
 
 #[test]

@@ -7,9 +7,6 @@
 //! distinct length (a feed of mixed CIDRs easily has a dozen). Two bitmaps in front turn away
 //! most addresses of real traffic with one or two reads. IPv6 indicators, far fewer in feeds,
 //! are kept in one hash map per prefix length.
-//!
-//! [`IpTable::lookup_batch`] looks many addresses up at once, in stages whose memory reads do
-//! not wait on each other, so that their cache misses overlap.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -84,7 +81,8 @@ struct V4Slot {
 const EMPTY: u32 = u32::MAX;
 
 /// IPv4 networks of one prefix length: open addressing with linear probing over (masked
-/// address, indicator) pairs, at most half full. One read of 8 bytes answers most probes.
+/// address, indicator) pairs, at most three quarters full (eight slots to a cache line, so a
+/// probe past its home slot rarely leaves the line). One read answers most probes.
 #[derive(Debug, Default)]
 struct V4Prefix {
     slots: Vec<V4Slot>,
@@ -101,7 +99,7 @@ impl V4Prefix {
 
     fn insert(&mut self, key: u32, id: IndicatorId) {
         assert!(id.0 != EMPTY, "indicator ids stay below u32::MAX");
-        if (self.len + 1) * 2 > self.slots.len() {
+        if (self.len + 1) * 4 > self.slots.len() * 3 {
             let size = (self.slots.len() * 2).max(16);
             let old = std::mem::replace(&mut self.slots, vec![V4Slot { key: 0, id: EMPTY }; size]);
             self.shift = 64 - size.trailing_zeros();
@@ -122,25 +120,21 @@ impl V4Prefix {
         self.slots[i] = slot;
     }
 
-    /// The slot a probe for `key` reads first (a table with networks is never empty).
+    /// Calls `found` for every indicator stored under `key` (a table with networks is never
+    /// empty).
     #[inline(always)]
-    fn first_slot(&self, key: u32) -> (usize, V4Slot) {
-        let i = self.home(key);
-        (i, self.slots[i])
-    }
-
-    /// Calls `found` for every indicator stored under `key`, walking the probe chain from slot
-    /// `i` (already read as `first`).
-    #[inline(always)]
-    fn each_from(&self, key: u32, mut i: usize, first: V4Slot, mut found: impl FnMut(u32)) {
+    fn each(&self, key: u32, mut found: impl FnMut(u32)) {
         let mask = self.slots.len() - 1;
-        let mut s = first;
-        while s.id != EMPTY {
+        let mut i = self.home(key);
+        loop {
+            let s = self.slots[i];
+            if s.id == EMPTY {
+                return;
+            }
             if s.key == key {
                 found(s.id);
             }
             i = (i + 1) & mask;
-            s = self.slots[i];
         }
     }
 
@@ -223,20 +217,6 @@ fn mask_v6(addr: u128, prefix: u8) -> u128 {
     }
 }
 
-/// Addresses looked up together by [`IpTable::lookup_batch`]: enough reads in flight to hide
-/// memory latency, few enough that the first stage's reads are still cached in the last.
-const GROUP: usize = 16;
-
-/// One table probe of a batch: the query, the prefix length and the first slot as read.
-#[derive(Clone, Copy)]
-struct Probe {
-    query: u32,
-    prefix: u8,
-    key: u32,
-    slot: usize,
-    first: V4Slot,
-}
-
 impl IpTable {
     /// Adds an address or network indicator (already canonical: IPv4-mapped folded, host bits clear).
     pub fn insert(&mut self, net: IpNetwork, id: IndicatorId) {
@@ -294,7 +274,8 @@ impl IpTable {
     /// Whether some indicator covers part of the /24 block of `a` (one bit of a bitmap).
     #[inline(always)]
     pub(crate) fn may_hold_v4(&self, a: u32) -> bool {
-        self.v4_regions.contains((a >> 16) as usize) & self.v4_blocks.contains((a >> 8) as usize)
+        // `&&`: most addresses stop at the small bitmap and never read the large one.
+        self.v4_regions.contains((a >> 16) as usize) && self.v4_blocks.contains((a >> 8) as usize)
     }
 
     /// The prefix lengths with a network overlapping the /16 region of `a`, as bits.
@@ -312,91 +293,12 @@ impl IpTable {
         while lens != 0 {
             let prefix = 63 - lens.leading_zeros() as u8;
             lens ^= 1 << prefix;
-            let key = mask_v4(a, prefix);
-            let table = &self.v4[usize::from(prefix)];
-            let (slot, first) = table.first_slot(key);
-            self.push_hits(table, key, slot, first, prefix, out);
-        }
-    }
-
-    /// Appends the indicators of `table` stored under `key`, in id order.
-    #[inline(always)]
-    fn push_hits(
-        &self,
-        table: &V4Prefix,
-        key: u32,
-        slot: usize,
-        first: V4Slot,
-        prefix: u8,
-        out: &mut Vec<Hit>,
-    ) {
-        let from = out.len();
-        table.each_from(key, slot, first, |id| {
-            out.push(hit(IndicatorId(id), prefix, 32))
-        });
-        if out.len() - from > 1 {
-            out[from..].sort_unstable_by_key(|h| h.indicator);
-        }
-    }
-
-    /// [`IpTable::lookup`] for many addresses (folded here, unlike `lookup`'s): appends
-    /// `(i, hit)` for every hit of `addrs[i]`,
-    /// in the order of `addrs` and, for each address, in the order `lookup` gives. Groups of
-    /// addresses are looked up in stages (bitmaps and region lengths for the whole group, then
-    /// the first slot of every table probe, then the answers), so that the cache misses of a
-    /// group overlap instead of following one another.
-    pub fn lookup_batch(&self, addrs: &[IpAddr], out: &mut Vec<(usize, Hit)>) {
-        let mut probes: Vec<Probe> = Vec::with_capacity(GROUP * 4);
-        let mut hits = Vec::new();
-        for (g, group) in addrs.chunks(GROUP).enumerate() {
-            let base = g * GROUP;
-            let mut folded = [IpAddr::from([0u8; 4]); GROUP];
-            for (f, a) in folded.iter_mut().zip(group) {
-                *f = crate::normalize::fold_mapped(*a);
-            }
-            let group = &folded[..group.len()];
-            // Stage 1: which prefix lengths each IPv4 address must probe (none when the
-            // bitmaps turn it away). No branch depends on a read.
-            let mut lens = [0u64; GROUP];
-            for (l, addr) in lens.iter_mut().zip(group) {
-                if let IpAddr::V4(a) = addr {
-                    let a = u32::from(*a);
-                    *l = self.lens_v4(a) & 0u64.wrapping_sub(u64::from(self.may_hold_v4(a)));
-                }
-            }
-            // Stage 2: the first slot of every probe, longest prefix first per address.
-            probes.clear();
-            for (q, (mut l, addr)) in lens.into_iter().zip(group).enumerate() {
-                let IpAddr::V4(a) = addr else { continue };
-                let a = u32::from(*a);
-                while l != 0 {
-                    let prefix = 63 - l.leading_zeros() as u8;
-                    l ^= 1 << prefix;
-                    let key = mask_v4(a, prefix);
-                    let (slot, first) = self.v4[usize::from(prefix)].first_slot(key);
-                    probes.push(Probe {
-                        query: q as u32,
-                        prefix,
-                        key,
-                        slot,
-                        first,
-                    });
-                }
-            }
-            // Stage 3: the answers, address by address.
-            let mut next = probes.iter().peekable();
-            for (q, addr) in group.iter().enumerate() {
-                hits.clear();
-                match addr {
-                    IpAddr::V4(_) => {
-                        while let Some(p) = next.next_if(|p| p.query as usize == q) {
-                            let table = &self.v4[usize::from(p.prefix)];
-                            self.push_hits(table, p.key, p.slot, p.first, p.prefix, &mut hits);
-                        }
-                    }
-                    IpAddr::V6(a) => self.v6.lookup(u128::from(*a), &mut hits),
-                }
-                out.extend(hits.iter().map(|&h| (base + q, h)));
+            let from = out.len();
+            self.v4[usize::from(prefix)].each(mask_v4(a, prefix), |id| {
+                out.push(hit(IndicatorId(id), prefix, 32))
+            });
+            if out.len() - from > 1 {
+                out[from..].sort_unstable_by_key(|h| h.indicator);
             }
         }
     }
