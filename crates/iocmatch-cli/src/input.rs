@@ -8,7 +8,7 @@ use std::path::Path;
 use flate2::read::MultiGzDecoder;
 
 /// Bytes read per block; a line longer than this grows the block until it ends.
-const BLOCK: usize = 8 * 1024 * 1024;
+pub const BLOCK: usize = 8 * 1024 * 1024;
 
 /// Opens a log: `-` is standard input; gzip (by its magic bytes) is decompressed.
 pub fn open(path: &Path) -> io::Result<Box<dyn Read + Send>> {

@@ -4,6 +4,7 @@ mod args;
 mod input;
 mod load;
 mod render;
+mod scan;
 
 use std::io::{self, BufWriter, Write};
 use std::process::ExitCode;
@@ -13,7 +14,6 @@ use clap::Parser;
 use iocmatch::{Hit, Kind, Matcher};
 
 use args::{CheckArgs, Cli, Command, Output, ScanArgs, StatsArgs};
-use render::Place;
 
 /// Why a command failed; each becomes one line on standard error and exit status 2.
 pub enum Failure {
@@ -72,7 +72,6 @@ fn scan(a: ScanArgs) -> Result<bool, Failure> {
     let started = Instant::now();
     let full = load::matcher(&a.indicators)?;
     let loaded = Instant::now();
-    let mut bytes = 0usize;
     // With --show-suppressed, scan without the allowlist and mark what it would suppress.
     let (m, shown_allow) = if a.show_suppressed {
         load::split_allowlist(&full)
@@ -90,62 +89,28 @@ fn scan(a: ScanArgs) -> Result<bool, Failure> {
     };
     let stdout = io::stdout();
     let mut out = BufWriter::with_capacity(256 * 1024, stdout.lock());
-    let mut any = false;
-    let mut failed = None;
-    for path in &files {
-        let name = if path.as_os_str() == "-" {
-            "<stdin>".to_string()
-        } else {
-            path.display().to_string()
-        };
-        let mut found = Vec::new();
-        let mut lines_before = 0;
-        let result = input::open(path).and_then(|r| {
-            // Reading the next block beside the scan is worth it only with threads to spare.
-            input::for_each_block(r, pool.current_num_threads() > 1, |block| {
-                bytes += block.len();
-                found.clear();
-                let first_line = lines_before;
-                lines_before += pool.install(|| m.scan_lines_into(block, &mut found));
-                for lm in &found {
-                    let line_start = lm.line_start;
-                    let observed = &block[line_start + lm.m.start..line_start + lm.m.end];
-                    let holder = shown_allow.as_ref().and_then(|allow| {
-                        let kind = m.indicator(lm.m.indicator).kind;
-                        allow.holder(kind, std::str::from_utf8(observed).ok()?)
-                    });
-                    if let Some(l) = holder {
-                        l.count_suppressed();
-                    } else {
-                        any = true;
-                    }
-                    let place = Place {
-                        file: &name,
-                        line: first_line + lm.line + 1,
-                        start: lm.m.start,
-                        end: lm.m.end,
-                        matched: &block[line_start + lm.m.start..line_start + lm.m.end],
-                    };
-                    let mut rec = match a.output {
-                        Output::Json => render::match_json(&m, &place, lm.m.indicator, lm.m.how),
-                        Output::Text => render::match_text(&m, &place, lm.m.indicator, lm.m.how),
-                    };
-                    if let Some(l) = holder {
-                        render::mark_suppressed(&mut rec, &l.name, a.output);
-                    }
-                    writeln!(out, "{rec}")?;
+    let (mut any, mut bytes, mut failed) = (false, 0, None);
+    let scanner = scan::Scanner {
+        m: &m,
+        shown_allow: shown_allow.as_deref(),
+        output: a.output,
+        pool: &pool,
+    };
+    scanner
+        .scan_all(&files, &mut out, |name, outcome| {
+            any |= outcome.any;
+            bytes += outcome.bytes;
+            match outcome.result {
+                Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Err(e),
+                Err(e) => {
+                    eprintln!("iocmatch: error: {name}: {e}");
+                    failed = Some(Failure::Io(format!("{name}: {e}")));
+                    Ok(())
                 }
-                Ok(())
-            })
-        });
-        if let Err(e) = result {
-            if e.kind() == io::ErrorKind::BrokenPipe {
-                return Err(io_err(e));
+                Ok(()) => Ok(()),
             }
-            eprintln!("iocmatch: error: {name}: {e}");
-            failed = Some(Failure::Io(format!("{name}: {e}")));
-        }
-    }
+        })
+        .map_err(io_err)?;
     out.flush().map_err(io_err)?;
     if a.timing {
         let scan_s = loaded.elapsed().as_secs_f64();

@@ -682,3 +682,77 @@ fn large_inputs_number_lines_across_blocks_on_one_thread_or_two() {
     let err = String::from_utf8_lossy(&one.stderr);
     assert!(err.contains(&format!("bytes={} ", big.len())), "{err}");
 }
+
+#[test]
+fn many_small_files_are_scanned_side_by_side_and_reported_in_order() {
+    // More small files than one side-by-side run takes, a file that cannot be read among them,
+    // and standard input, which is always read on its own.
+    let logs = ["conn", "dns", "files", "http", "smtp", "ssl"];
+    let mut files = Vec::new();
+    for k in 0..80 {
+        let log = std::fs::read(root().join(format!("examples/logs/{}.log", logs[k % 6]))).unwrap();
+        files.push(s(&temp_file(&format!("small-{k:02}.log"), &log)).to_string());
+        if k == 40 {
+            files.push("examples/logs/no-such.log".to_string());
+            files.push("-".to_string());
+        }
+    }
+    let stdin = std::fs::read(root().join("examples/logs/http.log")).unwrap();
+    let scan = |threads: &str| {
+        let mut args = vec![
+            "scan",
+            "-j",
+            threads,
+            "-i",
+            "examples/indicators/intel.zeek",
+            "-i",
+            "examples/indicators/blocklist.txt",
+        ];
+        args.extend(files.iter().map(String::as_str));
+        run(&args, Some(&stdin))
+    };
+    let (one, two) = (scan("1"), scan("2"));
+    assert_eq!(one.stdout, two.stdout, "one thread and two agree");
+    for out in [&one, &two] {
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "an unreadable input fails the run"
+        );
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("examples/logs/no-such.log"), "{err}");
+    }
+    // Records come file by file, in the order given, each file's as scanning it alone gives.
+    let recs = records(&two);
+    let order: Vec<&str> = recs.iter().map(|r| r["file"].as_str().unwrap()).collect();
+    let mut seen: Vec<&str> = order.clone();
+    seen.dedup();
+    let given: Vec<&str> = files
+        .iter()
+        .map(|f| if f == "-" { "<stdin>" } else { f.as_str() })
+        .filter(|f| seen.contains(f))
+        .collect();
+    assert_eq!(seen, given, "files appear once each, in order");
+    assert!(seen.len() > 70, "most files have hits: {}", seen.len());
+    for k in [0, 41, 79] {
+        let name = format!("small-{k:02}.log");
+        let f = files.iter().find(|f| f.ends_with(&name)).unwrap();
+        let alone = records(&run(
+            &[
+                "scan",
+                "-i",
+                "examples/indicators/intel.zeek",
+                "-i",
+                "examples/indicators/blocklist.txt",
+                f,
+            ],
+            None,
+        ));
+        assert!(!alone.is_empty(), "{f}");
+        let within: Vec<&Value> = recs.iter().filter(|r| r["file"] == f.as_str()).collect();
+        assert_eq!(within.len(), alone.len(), "{f}");
+        for (a, b) in within.iter().zip(&alone) {
+            assert_eq!((&a["line"], &a["matched"]), (&b["line"], &b["matched"]));
+        }
+    }
+}

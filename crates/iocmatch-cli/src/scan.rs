@@ -1,0 +1,151 @@
+//! `iocmatch scan` over its inputs, in input order. A large input is read block by block and
+//! each block is scanned on every thread. A file smaller than one block would keep one thread
+//! busy at a time that way, so runs of small files are scanned side by side instead, one file
+//! per thread, and their records are written out in order when the run is done.
+
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use iocmatch::allow::Allowlist;
+use iocmatch::Matcher;
+use rayon::prelude::*;
+
+use crate::args::Output;
+use crate::input;
+use crate::render::{self, Place};
+
+/// At most this many small files are scanned side by side before their records are written.
+const SMALL_RUN: usize = 64;
+
+/// What every input's scan shares.
+pub struct Scanner<'a> {
+    pub m: &'a Matcher,
+    /// With `--show-suppressed`: the allowlist whose hits are marked instead of dropped.
+    pub shown_allow: Option<&'a Allowlist>,
+    pub output: Output,
+    pub pool: &'a rayon::ThreadPool,
+}
+
+/// How the scan of one input went.
+pub struct Outcome {
+    /// Whether a match was reported (not one an allowlist would suppress).
+    pub any: bool,
+    /// Bytes read.
+    pub bytes: usize,
+    /// The error that stopped the input early, if any.
+    pub result: io::Result<()>,
+}
+
+/// The name an input is reported under.
+pub fn display_name(path: &Path) -> String {
+    if path.as_os_str() == "-" {
+        "<stdin>".to_string()
+    } else {
+        path.display().to_string()
+    }
+}
+
+impl Scanner<'_> {
+    /// Scans `files` in order, writing every record to `out` and calling `done` with each
+    /// input's name and outcome, in order. Returns early only when `out` fails.
+    pub fn scan_all(
+        &self,
+        files: &[PathBuf],
+        out: &mut impl Write,
+        mut done: impl FnMut(&str, Outcome) -> io::Result<()>,
+    ) -> io::Result<()> {
+        let threads = self.pool.current_num_threads();
+        let mut i = 0;
+        while i < files.len() {
+            let run = if threads > 1 {
+                small_files(&files[i..])
+            } else {
+                0
+            };
+            if run >= 2 {
+                let scanned: Vec<(Vec<u8>, Outcome)> = self.pool.install(|| {
+                    files[i..i + run]
+                        .par_iter()
+                        .map(|path| {
+                            let mut records = Vec::new();
+                            let outcome = self.scan_input(path, false, &mut records);
+                            (records, outcome)
+                        })
+                        .collect()
+                });
+                for (path, (records, outcome)) in files[i..i + run].iter().zip(scanned) {
+                    out.write_all(&records)?;
+                    done(&display_name(path), outcome)?;
+                }
+                i += run;
+            } else {
+                // Reading the next block beside the scan is worth it only with threads to spare.
+                let outcome = self.scan_input(&files[i], threads > 1, out);
+                done(&display_name(&files[i]), outcome)?;
+                i += 1;
+            }
+        }
+        Ok(())
+    }
+
+    /// Scans one input block by block, writing its records to `sink` as each block is done.
+    fn scan_input(&self, path: &Path, read_ahead: bool, sink: &mut impl Write) -> Outcome {
+        let name = display_name(path);
+        let (mut any, mut bytes) = (false, 0);
+        let mut found = Vec::new();
+        let mut lines_before = 0;
+        let result = input::open(path).and_then(|r| {
+            input::for_each_block(r, read_ahead, |block| {
+                bytes += block.len();
+                found.clear();
+                let first_line = lines_before;
+                lines_before += self
+                    .pool
+                    .install(|| self.m.scan_lines_into(block, &mut found));
+                for lm in &found {
+                    let matched = &block[lm.line_start + lm.m.start..lm.line_start + lm.m.end];
+                    let holder = self.shown_allow.and_then(|allow| {
+                        let kind = self.m.indicator(lm.m.indicator).kind;
+                        allow.holder(kind, std::str::from_utf8(matched).ok()?)
+                    });
+                    match holder {
+                        Some(list) => list.count_suppressed(),
+                        None => any = true,
+                    }
+                    let place = Place {
+                        file: &name,
+                        line: first_line + lm.line + 1,
+                        start: lm.m.start,
+                        end: lm.m.end,
+                        matched,
+                    };
+                    let (id, how) = (lm.m.indicator, lm.m.how);
+                    let mut rec = match self.output {
+                        Output::Json => render::match_json(self.m, &place, id, how),
+                        Output::Text => render::match_text(self.m, &place, id, how),
+                    };
+                    if let Some(list) = holder {
+                        render::mark_suppressed(&mut rec, &list.name, self.output);
+                    }
+                    writeln!(sink, "{rec}")?;
+                }
+                Ok(())
+            })
+        });
+        Outcome { any, bytes, result }
+    }
+}
+
+/// How many of the leading `files` (at most [`SMALL_RUN`]) are regular files of at most one
+/// block: those are scanned side by side. Standard input and large files are not.
+fn small_files(files: &[PathBuf]) -> usize {
+    files
+        .iter()
+        .take(SMALL_RUN)
+        .take_while(|p| {
+            p.as_os_str() != "-"
+                && std::fs::metadata(p)
+                    .is_ok_and(|md| md.is_file() && md.len() <= input::BLOCK as u64)
+        })
+        .count()
+}
