@@ -76,8 +76,8 @@ struct V4Slot {
     id: u32,
 }
 
-/// The id of an empty slot. Indicator ids stay below it: a set that large would not fit in
-/// memory.
+/// The id of an empty slot. Indicator ids stay below it: `IndicatorSet` refuses to grow
+/// past `u32::MAX` indicators.
 const EMPTY: u32 = u32::MAX;
 
 /// IPv4 networks of one prefix length: open addressing with linear probing over (masked
@@ -98,7 +98,8 @@ impl V4Prefix {
     }
 
     fn insert(&mut self, key: u32, id: IndicatorId) {
-        assert!(id.0 != EMPTY, "indicator ids stay below u32::MAX");
+        // A set holds fewer than u32::MAX indicators, so no id is EMPTY.
+        debug_assert!(id.0 != EMPTY);
         if (self.len + 1) * 4 > self.slots.len() * 3 {
             let size = (self.slots.len() * 2).max(16);
             let old = std::mem::replace(&mut self.slots, vec![V4Slot { key: 0, id: EMPTY }; size]);
