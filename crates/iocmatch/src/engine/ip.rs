@@ -16,13 +16,13 @@ use ipnetwork::IpNetwork;
 use super::{Hit, How};
 use crate::indicator::IndicatorId;
 
-/// IPv6 networks of one prefix length, by masked address.
-type V6Prefix = HashMap<u128, Vec<IndicatorId>, foldhash::fast::RandomState>;
+/// IPv6 networks of one prefix length, by masked address. (A set holds each network once.)
+type V6Prefix = HashMap<u128, IndicatorId, foldhash::fast::RandomState>;
 
 /// IPv6 addresses and networks, keyed by the masked address as an integer.
 #[derive(Debug, Default)]
 struct V6Family {
-    /// (prefix length, masked address -> indicators), longest prefix first. The full-length
+    /// (prefix length, masked address -> indicator), longest prefix first. The full-length
     /// prefix holds the plain addresses.
     by_prefix: Vec<(u8, V6Prefix)>,
 }
@@ -36,21 +36,21 @@ impl V6Family {
                 pos
             }
         };
-        self.by_prefix[pos].1.entry(key).or_default().push(id);
+        self.by_prefix[pos].1.insert(key, id);
     }
 
-    /// Approximate bytes held by the maps: each slot holds a key, a vector and a control byte.
+    /// Approximate bytes held by the maps: each slot holds a key, an id and a control byte.
     fn heap_bytes(&self) -> usize {
-        let slot = std::mem::size_of::<(u128, Vec<IndicatorId>)>() + 1;
+        let slot = std::mem::size_of::<(u128, IndicatorId)>() + 1;
         self.by_prefix
             .iter()
-            .map(|(_, m)| m.capacity() * slot + m.values().map(|v| v.capacity() * 4).sum::<usize>())
+            .map(|(_, m)| m.capacity() * slot)
             .sum()
     }
 
     fn lookup(&self, a: u128, out: &mut Vec<Hit>) {
         for (prefix, map) in &self.by_prefix {
-            for &id in map.get(&mask_v6(a, *prefix)).map_or(&[][..], Vec::as_slice) {
+            if let Some(&id) = map.get(&mask_v6(a, *prefix)) {
                 out.push(hit(id, *prefix, 128));
             }
         }
@@ -87,20 +87,29 @@ const EMPTY: u32 = u32::MAX;
 struct V4Prefix {
     slots: Vec<V4Slot>,
     len: usize,
-    /// 64 minus log2 of the slot count: the home slot is the top bits of a multiplied key.
+    /// 64 minus log2 of the slot count: the home slot is the top bits of the mixed key.
     shift: u32,
+    /// Random per table, so that a feed cannot be built to pile its networks into one run of
+    /// slots (which would make every insert and lookup walk it).
+    seed: u64,
 }
 
 impl V4Prefix {
     #[inline(always)]
     fn home(&self, key: u32) -> usize {
-        (u64::from(key).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize
+        // Seeded, then a xor-shift between two multiplications: the home slot depends on the
+        // seed in a way that no choice of keys can undo.
+        let x = (u64::from(key) ^ self.seed).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        ((x ^ (x >> 29)).wrapping_mul(0xBF58_476D_1CE4_E5B9) >> self.shift) as usize
     }
 
     fn insert(&mut self, key: u32, id: IndicatorId) {
         // A set holds fewer than u32::MAX indicators, so no id is EMPTY.
         debug_assert!(id.0 != EMPTY);
         if (self.len + 1) * 4 > self.slots.len() * 3 {
+            if self.slots.is_empty() {
+                self.seed = super::hashing::random_seed();
+            }
             let size = (self.slots.len() * 2).max(16);
             let old = std::mem::replace(&mut self.slots, vec![V4Slot { key: 0, id: EMPTY }; size]);
             self.shift = 64 - size.trailing_zeros();
@@ -315,9 +324,12 @@ impl IpTable {
     }
 
     /// Whether an IPv6 token as written (`text`, a run of hex digits, `:` and `.`) may hit: its
-    /// first group is covered by some network. Tokens whose first group is 0 (`::1`, `0::…`,
-    /// and the IPv4-mapped forms, however written, that are looked up as IPv4) always may; text
-    /// that is no IPv6 address (no `:` after at most four leading hex digits) never does.
+    /// first group is covered by some network. Tokens starting with `::` always may. Other
+    /// tokens whose first group is 0 may if a network covers group 0, or if they hold an `ffff`
+    /// group and there are IPv4 indicators: the IPv4-mapped forms written out in full
+    /// (`0:0:0:0:0:ffff:…`, `0::ffff:…`), looked up as IPv4. Times and MAC addresses such as
+    /// `00:1a:2b:…` are not parsed. Text that is no IPv6 address (no `:` after at most four
+    /// leading hex digits) never may.
     #[inline]
     pub(crate) fn may_hold_v6_written(&self, text: &[u8]) -> bool {
         if text.starts_with(b"::") {
@@ -334,7 +346,11 @@ impl IpTable {
         let g = text[..digits].iter().fold(0usize, |g, &b| {
             g << 4 | (b as char).to_digit(16).unwrap_or(0) as usize
         });
-        g == 0 || self.v6_groups.contains(g)
+        if g == 0 && !self.v4.is_empty() && text.windows(4).any(|w| w.eq_ignore_ascii_case(b"ffff"))
+        {
+            return true;
+        }
+        self.v6_groups.contains(g)
     }
 
     /// Whether the table holds nothing.
