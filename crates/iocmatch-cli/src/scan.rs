@@ -1,9 +1,10 @@
 //! `iocmatch scan` over its inputs, in input order. A large input is read block by block and
-//! each block is scanned on every thread. A file smaller than one block would keep one thread
-//! busy at a time that way, so runs of small files are scanned side by side instead, one file
-//! per thread, and their records are written out in order when the run is done.
+//! each block is scanned on every thread. A small file would keep one thread busy at a time that
+//! way, so runs of small files are scanned side by side instead, one file per thread, and their
+//! records are written out in order when the run is done. Runs are short (four files per
+//! thread) and their files small and uncompressed, so the records held back stay bounded.
 
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
 use iocmatch::allow::Allowlist;
@@ -14,8 +15,11 @@ use crate::args::Output;
 use crate::input;
 use crate::render::{self, Place};
 
-/// At most this many small files are scanned side by side before their records are written.
-const SMALL_RUN: usize = 64;
+/// Files of at most this size on disk (and not gzip) are scanned side by side.
+const SMALL_FILE: u64 = 1024 * 1024;
+
+/// Files scanned side by side per thread before their records are written.
+const RUN_PER_THREAD: usize = 4;
 
 /// What every input's scan shares.
 pub struct Scanner<'a> {
@@ -58,7 +62,7 @@ impl Scanner<'_> {
         let mut i = 0;
         while i < files.len() {
             let run = if threads > 1 {
-                small_files(&files[i..])
+                small_files(&files[i..], RUN_PER_THREAD * threads)
             } else {
                 0
             };
@@ -74,7 +78,14 @@ impl Scanner<'_> {
                         .collect()
                 });
                 for (path, (records, outcome)) in files[i..i + run].iter().zip(scanned) {
-                    out.write_all(&records)?;
+                    // A failed write is the file's error, as it is when records are streamed.
+                    let outcome = match out.write_all(&records) {
+                        Ok(()) => outcome,
+                        Err(e) => Outcome {
+                            result: Err(e),
+                            ..outcome
+                        },
+                    };
                     done(&display_name(path), outcome)?;
                 }
                 i += run;
@@ -136,16 +147,55 @@ impl Scanner<'_> {
     }
 }
 
-/// How many of the leading `files` (at most [`SMALL_RUN`]) are regular files of at most one
-/// block: those are scanned side by side. Standard input and large files are not.
-fn small_files(files: &[PathBuf]) -> usize {
+/// How many of the leading `files` (at most `limit`) are small, uncompressed regular files:
+/// those are scanned side by side. Standard input, large files, gzip files (whose size on disk
+/// says little of what they hold), and anything that cannot be opened are not.
+fn small_files(files: &[PathBuf], limit: usize) -> usize {
     files
         .iter()
-        .take(SMALL_RUN)
-        .take_while(|p| {
-            p.as_os_str() != "-"
-                && std::fs::metadata(p)
-                    .is_ok_and(|md| md.is_file() && md.len() <= input::BLOCK as u64)
-        })
+        .take(limit)
+        .take_while(|p| p.as_os_str() != "-" && is_small_plain_file(p))
         .count()
+}
+
+fn is_small_plain_file(path: &Path) -> bool {
+    let small = std::fs::metadata(path).is_ok_and(|md| md.is_file() && md.len() <= SMALL_FILE);
+    small && {
+        let mut magic = [0u8; 2];
+        std::fs::File::open(path)
+            .and_then(|mut f| f.read(&mut magic))
+            .is_ok_and(|n| magic[..n] != [0x1f, 0x8b])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn runs_take_small_plain_files_only() {
+        let dir = std::env::temp_dir().join(format!("iocmatch-scan-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = |name: &str, bytes: &[u8]| {
+            let p = dir.join(name);
+            std::fs::write(&p, bytes).unwrap();
+            p
+        };
+        let a = file("a.log", b"x\n");
+        let empty = file("empty.log", b"");
+        let gz = file("b.log.gz", &[0x1f, 0x8b, 8, 0]);
+        let big = file("big.log", &vec![b'x'; SMALL_FILE as usize + 1]);
+        let stdin = PathBuf::from("-");
+        let missing = dir.join("missing.log");
+        let run = |files: &[&PathBuf], limit| {
+            let owned: Vec<PathBuf> = files.iter().map(|p| p.to_path_buf()).collect();
+            small_files(&owned, limit)
+        };
+        assert_eq!(run(&[&a, &empty, &a, &big, &a], 64), 3);
+        assert_eq!(run(&[&a, &a, &a, &a], 2), 2);
+        for stop in [&gz, &big, &stdin, &missing, &dir] {
+            assert_eq!(run(&[&a, stop, &a], 64), 1, "{stop:?}");
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }
