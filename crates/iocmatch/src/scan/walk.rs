@@ -531,6 +531,60 @@ mod tests {
     }
 
     #[test]
+    fn v4_parser_agrees_with_std_on_random_digit_and_dot_strings() {
+        struct Rng(u64);
+        impl Rng {
+            fn below(&mut self, n: u64) -> u64 {
+                self.0 ^= self.0 << 13;
+                self.0 ^= self.0 >> 7;
+                self.0 ^= self.0 << 17;
+                self.0 % n
+            }
+            /// Zeros and ones often, for leading zeros and values near 255.
+            fn digit(&mut self) -> u8 {
+                match self.below(4) {
+                    0 => b'0',
+                    1 => b'1' + self.below(2) as u8,
+                    _ => b'0' + self.below(10) as u8,
+                }
+            }
+        }
+        let mut r = Rng(0x9e37_79b9_7f4a_7c15);
+        let mut valid = 0;
+        for _ in 0..300_000 {
+            // Digits and dots only, as the walk hands over: half the time four octets of zero
+            // to four digits, else dots at random.
+            let s: Vec<u8> = if r.below(2) == 0 {
+                let octets: Vec<Vec<u8>> = (0..4)
+                    .map(|_| {
+                        let n = [1, 1, 2, 3, 3, 0, 4][r.below(7) as usize];
+                        (0..n).map(|_| r.digit()).collect()
+                    })
+                    .collect();
+                octets.join(&b'.')
+            } else {
+                let len = 1 + r.below(17) as usize;
+                (0..len)
+                    .map(|_| if r.below(4) == 0 { b'.' } else { r.digit() })
+                    .collect()
+            };
+            let dots = s
+                .iter()
+                .enumerate()
+                .filter(|&(_, &b)| b == b'.')
+                .fold(0u64, |m, (i, _)| m | 1 << i);
+            let std = std::str::from_utf8(&s)
+                .unwrap()
+                .parse::<Ipv4Addr>()
+                .ok()
+                .map(u32::from);
+            valid += usize::from(std.is_some());
+            assert_eq!(parse_v4(&s, dots), std, "{}", String::from_utf8_lossy(&s));
+        }
+        assert!(valid > 5_000, "{valid} valid addresses among the samples");
+    }
+
+    #[test]
     fn three_bits_counts() {
         for m in [0u64, 1, 3, 7, 0b1011, 0b1111, 1 << 63 | 5, u64::MAX] {
             assert_eq!(three_bits(m), m.count_ones() == 3, "{m:b}");
