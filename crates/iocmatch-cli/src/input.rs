@@ -10,6 +10,11 @@ use flate2::read::MultiGzDecoder;
 /// Bytes read per block; a line longer than this grows the block until it ends.
 pub const BLOCK: usize = 8 * 1024 * 1024;
 
+/// Whether data starting with `head` is gzip (by its magic bytes).
+pub fn is_gzip(head: &[u8]) -> bool {
+    head.starts_with(&[0x1f, 0x8b])
+}
+
 /// Opens a log: `-` is standard input; gzip (by its magic bytes) is decompressed.
 pub fn open(path: &Path) -> io::Result<Box<dyn Read + Send>> {
     let raw: Box<dyn Read + Send> = if path.as_os_str() == "-" {
@@ -19,7 +24,7 @@ pub fn open(path: &Path) -> io::Result<Box<dyn Read + Send>> {
     };
     let mut buffered = BufReader::with_capacity(64 * 1024, raw);
     let head = io::BufRead::fill_buf(&mut buffered)?;
-    if head.starts_with(&[0x1f, 0x8b]) {
+    if is_gzip(head) {
         Ok(Box::new(MultiGzDecoder::new(buffered)))
     } else {
         Ok(Box::new(buffered))

@@ -89,7 +89,7 @@ fn scan(a: ScanArgs) -> Result<bool, Failure> {
     };
     let stdout = io::stdout();
     let mut out = BufWriter::with_capacity(256 * 1024, stdout.lock());
-    let (mut any, mut bytes, mut failed) = (false, 0, None);
+    let (mut any, mut bytes, mut failed) = (false, 0, false);
     let scanner = scan::Scanner {
         m: &m,
         shown_allow: shown_allow.as_deref(),
@@ -97,14 +97,14 @@ fn scan(a: ScanArgs) -> Result<bool, Failure> {
         pool: &pool,
     };
     scanner
-        .scan_all(&files, &mut out, |name, outcome| {
+        .scan_all(&files, &mut out, |outcome| {
             any |= outcome.any;
             bytes += outcome.bytes;
             match outcome.result {
                 Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Err(e),
                 Err(e) => {
-                    eprintln!("iocmatch: error: {name}: {e}");
-                    failed = Some(Failure::Io(format!("{name}: {e}")));
+                    eprintln!("iocmatch: error: {}: {e}", outcome.name);
+                    failed = true;
                     Ok(())
                 }
                 Ok(()) => Ok(()),
@@ -121,10 +121,10 @@ fn scan(a: ScanArgs) -> Result<bool, Failure> {
         );
     }
     load::report_suppressed(&full, a.indicators.quiet);
-    match failed {
-        Some(_) => Err(Failure::Usage("some inputs could not be read".into())),
-        None => Ok(any),
+    if failed {
+        return Err(Failure::Usage("some inputs could not be read".into()));
     }
+    Ok(any)
 }
 
 /// `check`: typed or detected lookups of single values.

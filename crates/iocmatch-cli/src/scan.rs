@@ -32,6 +32,8 @@ pub struct Scanner<'a> {
 
 /// How the scan of one input went.
 pub struct Outcome {
+    /// The input's name, as its records give it.
+    pub name: String,
     /// Whether a match was reported (not one an allowlist would suppress).
     pub any: bool,
     /// Bytes read.
@@ -51,12 +53,12 @@ pub fn display_name(path: &Path) -> String {
 
 impl Scanner<'_> {
     /// Scans `files` in order, writing every record to `out` and calling `done` with each
-    /// input's name and outcome, in order. Returns early only when `out` fails.
+    /// input's outcome, in order. Returns early only when `done` fails.
     pub fn scan_all(
         &self,
         files: &[PathBuf],
         out: &mut impl Write,
-        mut done: impl FnMut(&str, Outcome) -> io::Result<()>,
+        mut done: impl FnMut(Outcome) -> io::Result<()>,
     ) -> io::Result<()> {
         let threads = self.pool.current_num_threads();
         let mut i = 0;
@@ -77,7 +79,7 @@ impl Scanner<'_> {
                         })
                         .collect()
                 });
-                for (path, (records, outcome)) in files[i..i + run].iter().zip(scanned) {
+                for (records, outcome) in scanned {
                     // A failed write is the file's error, as it is when records are streamed.
                     let outcome = match out.write_all(&records) {
                         Ok(()) => outcome,
@@ -86,13 +88,13 @@ impl Scanner<'_> {
                             ..outcome
                         },
                     };
-                    done(&display_name(path), outcome)?;
+                    done(outcome)?;
                 }
                 i += run;
             } else {
                 // Reading the next block beside the scan is worth it only with threads to spare.
                 let outcome = self.scan_input(&files[i], threads > 1, out);
-                done(&display_name(&files[i]), outcome)?;
+                done(outcome)?;
                 i += 1;
             }
         }
@@ -143,7 +145,12 @@ impl Scanner<'_> {
                 Ok(())
             })
         });
-        Outcome { any, bytes, result }
+        Outcome {
+            name,
+            any,
+            bytes,
+            result,
+        }
     }
 }
 
@@ -164,7 +171,7 @@ fn is_small_plain_file(path: &Path) -> bool {
         let mut magic = [0u8; 2];
         std::fs::File::open(path)
             .and_then(|mut f| f.read(&mut magic))
-            .is_ok_and(|n| magic[..n] != [0x1f, 0x8b])
+            .is_ok_and(|n| !input::is_gzip(&magic[..n]))
     }
 }
 

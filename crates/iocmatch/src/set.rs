@@ -118,13 +118,20 @@ impl std::fmt::Debug for IdIndex {
 }
 
 impl IdIndex {
-    fn hash(&self, kind: Kind, value: &str, mode: Mode) -> u64 {
-        self.hasher.hash_one((kind, value, mode))
+    /// The hash of an identity, the same for a query and for a stored indicator.
+    fn hash(hasher: &foldhash::fast::RandomState, kind: Kind, value: &str, mode: Mode) -> u64 {
+        hasher.hash_one((kind, value, mode))
+    }
+
+    /// The hash of the stored indicator `id`, for the table's moves when it grows.
+    fn hash_of(hasher: &foldhash::fast::RandomState, all: &[Indicator], id: IndicatorId) -> u64 {
+        let i = &all[id.index()];
+        Self::hash(hasher, i.kind, &i.value, i.mode)
     }
 
     /// The id of the indicator with this identity, if any.
     fn find(&self, all: &[Indicator], kind: Kind, value: &str, mode: Mode) -> Option<IndicatorId> {
-        let h = self.hash(kind, value, mode);
+        let h = Self::hash(&self.hasher, kind, value, mode);
         self.table
             .find(h, |id| {
                 let i = &all[id.index()];
@@ -136,21 +143,15 @@ impl IdIndex {
     /// Room for `n` more ids without rehashing.
     fn reserve(&mut self, all: &[Indicator], n: usize) {
         let hasher = &self.hasher;
-        self.table.reserve(n, |id| {
-            let i = &all[id.index()];
-            hasher.hash_one((i.kind, i.value.as_str(), i.mode))
-        });
+        self.table.reserve(n, |&id| Self::hash_of(hasher, all, id));
     }
 
     /// Indexes `id`, which must be the last of `all` and not yet indexed.
     fn insert(&mut self, all: &[Indicator], id: IndicatorId) {
-        let i = &all[id.index()];
-        let h = self.hash(i.kind, &i.value, i.mode);
         let hasher = &self.hasher;
-        self.table.insert_unique(h, id, |id| {
-            let i = &all[id.index()];
-            hasher.hash_one((i.kind, i.value.as_str(), i.mode))
-        });
+        let h = Self::hash_of(hasher, all, id);
+        self.table
+            .insert_unique(h, id, |&id| Self::hash_of(hasher, all, id));
     }
 }
 

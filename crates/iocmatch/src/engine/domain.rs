@@ -177,13 +177,13 @@ impl Dots {
     }
 }
 
-/// Whether a byte may stand in an ASCII host name: letters, digits, `-`, `_` and `.`.
+/// Whether a byte may stand in an ASCII host name: the ASCII host-run bytes (letters, digits,
+/// `-`, `_` and `.`), as a table for the validation loop.
 const HOST_BYTE: [bool; 256] = {
     let mut t = [false; 256];
     let mut b = 0;
     while b < 256 {
-        let c = b as u8;
-        t[b] = c.is_ascii_alphanumeric() || c == b'-' || c == b'_' || c == b'.';
+        t[b] = b < 0x80 && crate::scan::boundary::is_host_byte(b as u8);
         b += 1;
     }
     t

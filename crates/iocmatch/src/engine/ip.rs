@@ -233,17 +233,12 @@ impl IpTable {
         match net {
             IpNetwork::V4(n) => {
                 let masked = mask_v4(n.ip().into(), n.prefix());
-                self.mark_blocks(masked, n.prefix());
                 if self.v4.is_empty() {
                     self.v4.resize_with(33, V4Prefix::default);
                     self.region_lens = vec![0; 1 << 16];
                 }
                 self.v4[usize::from(n.prefix())].insert(masked, id);
-                let first = (masked >> 16) as usize;
-                let regions = 1 << 16u8.saturating_sub(n.prefix());
-                for lens in &mut self.region_lens[first..first + regions] {
-                    *lens |= 1 << n.prefix();
-                }
+                self.mark_covered(masked, n.prefix());
             }
             IpNetwork::V6(n) => {
                 let masked = mask_v6(n.ip().into(), n.prefix());
@@ -255,10 +250,14 @@ impl IpTable {
         }
     }
 
-    fn mark_blocks(&mut self, masked: u32, prefix: u8) {
-        let regions = 1 << 16u8.saturating_sub(prefix);
-        self.v4_regions
-            .set_range(1 << 16, (masked >> 16) as usize, regions);
+    /// Records an IPv4 network in the summaries in front of the tables: its prefix length in
+    /// the masks of the /16 regions it overlaps, and those regions and /24 blocks in the bitmaps.
+    fn mark_covered(&mut self, masked: u32, prefix: u8) {
+        let (first, regions) = ((masked >> 16) as usize, 1 << 16u8.saturating_sub(prefix));
+        for lens in &mut self.region_lens[first..first + regions] {
+            *lens |= 1 << prefix;
+        }
+        self.v4_regions.set_range(1 << 16, first, regions);
         let blocks = 1 << 24u8.saturating_sub(prefix);
         self.v4_blocks
             .set_range(1 << 24, (masked >> 8) as usize, blocks);
