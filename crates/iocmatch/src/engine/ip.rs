@@ -323,33 +323,33 @@ impl IpTable {
     }
 
     /// Whether an IPv6 token as written (`text`, a run of hex digits, `:` and `.`) may hit: its
-    /// first group is covered by some network. Tokens starting with `::` always may. Other
-    /// tokens whose first group is 0 may if a network covers group 0, or if they hold an `ffff`
-    /// group and there are IPv4 indicators: the IPv4-mapped forms written out in full
-    /// (`0:0:0:0:0:ffff:…`, `0::ffff:…`), looked up as IPv4. Times and MAC addresses such as
-    /// `00:1a:2b:…` are not parsed. Text that is no IPv6 address (no `:` after at most four
-    /// leading hex digits) never may.
+    /// first group is covered by some network. A first group of 0 (`::1`, `0::…`) may also be
+    /// an IPv4-mapped address, looked up as IPv4: those tokens may hit when they hold an `ffff`
+    /// group and there are IPv4 indicators, so times and MAC addresses such as `00:1a:2b:…` are
+    /// not parsed. Text that is no IPv6 address (no `:` after at most four leading hex digits,
+    /// none only for `::`) never may.
     #[inline]
     pub(crate) fn may_hold_v6_written(&self, text: &[u8]) -> bool {
-        if text.starts_with(b"::") {
-            return true;
-        }
         let digits = text
             .iter()
             .take(5)
             .take_while(|b| b.is_ascii_hexdigit())
             .count();
-        if digits == 0 || digits > 4 || text.get(digits) != Some(&b':') {
+        let opens = match digits {
+            0 => text.starts_with(b"::"),
+            1..=4 => text.get(digits) == Some(&b':'),
+            _ => false,
+        };
+        if !opens {
             return false;
         }
         let g = text[..digits].iter().fold(0usize, |g, &b| {
             g << 4 | (b as char).to_digit(16).unwrap_or(0) as usize
         });
-        if g == 0 && !self.v4.is_empty() && text.windows(4).any(|w| w.eq_ignore_ascii_case(b"ffff"))
-        {
-            return true;
-        }
         self.v6_groups.contains(g)
+            || (g == 0
+                && !self.v4.is_empty()
+                && text.windows(4).any(|w| w.eq_ignore_ascii_case(b"ffff")))
     }
 
     /// Whether the table holds nothing.
