@@ -87,6 +87,7 @@ pub(crate) fn tokens(inner: &Inner, text: &[u8], out: &mut Vec<Match>) {
         let Scratch { blocks, batch } = &mut *guard;
         if want_hosts || want_digests || want_emails {
             classify(text, blocks);
+            blocks.push(Block::default());
             let walk = Walk {
                 inner,
                 text,

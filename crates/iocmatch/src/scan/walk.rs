@@ -100,6 +100,8 @@ pub(crate) struct Batch {
 pub(crate) struct Walk<'a> {
     pub(crate) inner: &'a Inner,
     pub(crate) text: &'a [u8],
+    /// The masks of `text`, then one block of zeros: a run's bits can then always be read
+    /// from a pair of blocks, with no test for the last one.
     pub(crate) blocks: &'a [Block],
 }
 
@@ -143,19 +145,15 @@ impl Walk<'_> {
         }
     }
 
-    /// The `class` bits of the `len` (at most 64) bytes from `s`, bit 0 for byte `s`.
+    /// The `class` bits of the `len` (1 to 64) bytes from `s` (a position in the text), bit 0
+    /// for byte `s`: one double-width shift of the block pair.
     #[inline(always)]
     fn bits(&self, class: impl Fn(&Block) -> u64, s: usize, len: usize) -> u64 {
-        debug_assert!(len <= 64);
-        let (b, off) = (s / 64, s % 64);
-        let mut m = class(&self.blocks[b]) >> off;
-        if off != 0 && b + 1 < self.blocks.len() {
-            m |= class(&self.blocks[b + 1]) << (64 - off);
-        }
-        if len < 64 {
-            m &= (1u64 << len) - 1;
-        }
-        m
+        debug_assert!((1..=64).contains(&len) && s < self.text.len());
+        let b = s / 64;
+        let pair =
+            u128::from(class(&self.blocks[b])) | u128::from(class(&self.blocks[b + 1])) << 64;
+        (pair >> (s % 64)) as u64 & (u64::MAX >> (64 - len))
     }
 
     /// The positions of the `class` bytes, in order.
