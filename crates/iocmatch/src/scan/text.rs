@@ -232,10 +232,8 @@ fn v6_token(text: &[u8], s: usize, e: usize) -> Option<(usize, IpAddr)> {
 /// Whether the host run `text[s..e]` starts a URL without a scheme: it holds a dot, is followed
 /// by `/` (or `:port/`), and is not itself inside a URL or path (not after `/`, `:` or `@`).
 pub(super) fn starts_schemeless_url(text: &[u8], s: usize, e: usize) -> bool {
-    if s > 0 && matches!(text[s - 1], b'/' | b':' | b'@') {
-        return false;
-    }
-    match text.get(e) {
+    // The byte after the run first: it is rarely `/` or `:`, so most runs stop at one test.
+    let followed = match text.get(e) {
         Some(b'/') => true,
         Some(b':') => {
             let digits = text[e + 1..]
@@ -245,5 +243,6 @@ pub(super) fn starts_schemeless_url(text: &[u8], s: usize, e: usize) -> bool {
             digits > 0 && text.get(e + 1 + digits) == Some(&b'/')
         }
         _ => false,
-    }
+    };
+    followed && !(s > 0 && matches!(text[s - 1], b'/' | b':' | b'@'))
 }

@@ -46,10 +46,10 @@ struct Kept<T> {
 impl<T: Copy> Kept<T> {
     #[inline(always)]
     fn push_if(&mut self, keep: bool, item: T) {
-        if self.len == self.items.len() {
-            self.items.push(item);
-        } else {
-            self.items[self.len] = item;
+        // One bounds test, where an index would repeat the capacity test.
+        match self.items.get_mut(self.len) {
+            Some(slot) => *slot = item,
+            None => self.items.push(item),
         }
         self.len += usize::from(keep);
     }
