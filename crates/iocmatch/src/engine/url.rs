@@ -104,14 +104,20 @@ pub fn written_host(url: &[u8]) -> &[u8] {
         .iter()
         .position(|&b| matches!(b, b'/' | b'?' | b'#'))
         .unwrap_or(rest.len());
-    let auth = &rest[..auth_end];
-    let auth = match memchr::memrchr(b'@', auth) {
+    authority_host(&rest[..auth_end])
+}
+
+/// The host bytes of a URL authority (`user@host:port`) as written: after any user info, up
+/// to a port; a bracketed IPv6 host whole. Authorities are short, so plain loops serve better
+/// than calls into memchr.
+pub fn authority_host(auth: &[u8]) -> &[u8] {
+    let auth = match auth.iter().rposition(|&b| b == b'@') {
         Some(at) => &auth[at + 1..],
         None => auth,
     };
     if auth.first() == Some(&b'[') {
         return auth;
     }
-    let end = memchr::memchr(b':', auth).unwrap_or(auth.len());
+    let end = auth.iter().position(|&b| b == b':').unwrap_or(auth.len());
     &auth[..end]
 }

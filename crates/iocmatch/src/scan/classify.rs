@@ -290,4 +290,20 @@ mod tests {
         assert_eq!(b.at, 1 << 10);
         assert_eq!(b.colon, 1 << 8);
     }
+
+    /// The walk finds IPv6 runs as hex digits, colons and dots, and host runs from the host
+    /// class: both must agree with the byte predicates the rest of the crate uses.
+    #[test]
+    fn run_classes_match_the_byte_predicates() {
+        use crate::scan::boundary::{is_host_byte, is_v6_byte};
+        for byte in 0..=255u8 {
+            let b = block_scalar(&[byte]);
+            assert_eq!(
+                (b.hex | b.colon | b.dot) & 1 != 0,
+                is_v6_byte(byte),
+                "{byte:#x}"
+            );
+            assert_eq!(b.host & 1 != 0, is_host_byte(byte), "{byte:#x}");
+        }
+    }
 }

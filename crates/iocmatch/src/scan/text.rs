@@ -8,10 +8,10 @@
 use std::cell::RefCell;
 use std::net::{IpAddr, Ipv6Addr};
 
-use super::boundary::{is_scheme_byte, is_url_byte, is_v6_byte, url_end, URL_TRAILING};
+use super::boundary::{is_scheme_byte, is_url_byte, url_end, URL_TRAILING};
 use super::classify::{classify, Block};
 use super::walk::{Batch, Walk};
-use crate::engine::url::written_host;
+use crate::engine::url::authority_host;
 use crate::engine::Hit;
 use crate::matcher::{Inner, Match};
 use crate::normalize;
@@ -103,8 +103,7 @@ pub(crate) fn tokens(inner: &Inner, text: &[u8], out: &mut Vec<Match>) {
                 walk.emails(out);
             }
             if want_ips || want_urls {
-                let colons = walk.positions(|k| k.colon);
-                colon_pass(inner, text, colons, out, &mut batch.hits);
+                colon_pass(&walk, out, &mut batch.hits);
             }
         }
         if blocks.capacity() > KEPT_BLOCKS {
@@ -147,7 +146,10 @@ pub(super) fn url_token(
             auth_end -= 1;
         }
     }
-    if !inner.urls.may_match_host(written_host(&text[s..auth_end])) {
+    if !inner
+        .urls
+        .may_match_host(authority_host(&text[from..auth_end]))
+    {
         return;
     }
     let end = url_end(text, s);
@@ -157,18 +159,15 @@ pub(super) fn url_token(
     }
 }
 
-/// `:` positions: URL schemes (`://`) and IPv6 runs.
-fn colon_pass(
-    inner: &Inner,
-    text: &[u8],
-    colons: impl Iterator<Item = usize>,
-    out: &mut Vec<Match>,
-    hits: &mut Vec<Hit>,
-) {
+/// `:` positions: URL schemes (`://`) and IPv6 runs (hex digits, `:` and `.`, found from the
+/// class masks).
+fn colon_pass(walk: &Walk, out: &mut Vec<Match>, hits: &mut Vec<Hit>) {
+    let (inner, text) = (walk.inner, walk.text);
     let want_urls = !inner.urls.is_empty();
     let want_v6 = !inner.ips.is_empty();
+    let v6_run = |k: &Block| k.hex | k.colon | k.dot;
     let mut v6_done = 0;
-    for p in colons {
+    for p in walk.positions(|k| k.colon) {
         if want_urls && text[p..].starts_with(b"://") {
             let mut s = p;
             while s > 0 && is_scheme_byte(text[s - 1]) {
@@ -179,7 +178,7 @@ fn colon_pass(
             }
         }
         if want_v6 && p >= v6_done {
-            let (s, e) = expand(text, p, is_v6_byte);
+            let (s, e) = (walk.run_start(v6_run, p), walk.run_end(v6_run, p));
             v6_done = e;
             if !inner.ips.may_hold_v6_written(&text[s..e]) {
                 continue;
@@ -190,19 +189,6 @@ fn colon_pass(
             }
         }
     }
-}
-
-/// The maximal run of `class` bytes around position `p`.
-fn expand(text: &[u8], p: usize, class: fn(u8) -> bool) -> (usize, usize) {
-    let mut s = p;
-    while s > 0 && class(text[s - 1]) {
-        s -= 1;
-    }
-    let mut e = p;
-    while e < text.len() && class(text[e]) {
-        e += 1;
-    }
-    (s, e)
 }
 
 /// An IPv6 token from the run `text[s..e]`: not touching a letter or digit on either side,

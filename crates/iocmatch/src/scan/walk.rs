@@ -109,7 +109,7 @@ impl Walk<'_> {
     /// Start of the run of `class` bytes that ends just before `p` (`p` itself if the byte
     /// before is not of `class`). If `p` is of `class`, the start of the run that holds it.
     #[inline(always)]
-    fn run_start(&self, class: impl Fn(&Block) -> u64, p: usize) -> usize {
+    pub(super) fn run_start(&self, class: impl Fn(&Block) -> u64, p: usize) -> usize {
         let mut b = p / 64;
         let mut gaps = !class(&self.blocks[b]) & ((1u64 << (p % 64)) - 1);
         loop {
@@ -127,7 +127,7 @@ impl Walk<'_> {
     /// End (exclusive) of the run of `class` bytes that starts at `p` (`p` itself if the byte
     /// at `p` is not of `class`).
     #[inline(always)]
-    fn run_end(&self, class: impl Fn(&Block) -> u64, p: usize) -> usize {
+    pub(super) fn run_end(&self, class: impl Fn(&Block) -> u64, p: usize) -> usize {
         if p >= self.text.len() {
             return p;
         }
