@@ -5,9 +5,9 @@
 //! The AVX2 version is chosen at run time where the CPU has it; the scalar version is the
 //! reference it is tested against. Bytes past the end of the buffer classify as NUL (no class).
 //!
-//! This module holds most of the crate's `unsafe` code (the rest is the IPv4 table's SSE2
-//! bucket compare): the AVX2 loads and the call into the `target_feature` function, both
-//! guarded as their comments say.
+//! This module holds most of the crate's `unsafe` code (the rest is the IPv4 parser's SSSE3
+//! path in `scan::quad` and the IPv4 table's SSE2 bucket compare): the AVX2 loads and the call
+//! into the `target_feature` function, both guarded as their comments say.
 #![allow(unsafe_code)]
 
 /// The class masks of 64 consecutive bytes.

@@ -4,5 +4,6 @@
 pub mod boundary;
 pub(crate) mod classify;
 pub(crate) mod lines;
+mod quad;
 pub(crate) mod text;
 mod walk;

@@ -10,6 +10,7 @@
 //! Only the few lookups that pass reach the maps.
 
 use super::classify::Block;
+use super::quad::{self, three_bits};
 use super::text::{emit, starts_schemeless_url, url_token};
 use crate::engine::{Hit, How};
 use crate::matcher::{Inner, Match};
@@ -281,13 +282,15 @@ impl Walk<'_> {
     fn look_up_quads(&self, batch: &mut Batch, out: &mut Vec<Match>) {
         let ips = &self.inner.ips;
         batch.addrs.clear();
-        for tok in batch.quads.as_slice() {
-            let a = parse_v4(&self.text[tok.start..tok.end], tok.dots);
-            batch.addrs.push_if(
+        let quads = batch.quads.as_slice();
+        let addrs = &mut batch.addrs;
+        let span = |i: usize| (quads[i].start, quads[i].end, quads[i].dots);
+        quad::parse_all(self.text, quads.len(), span, |i, a| {
+            addrs.push_if(
                 a.is_some_and(|a| ips.may_hold_v4(a)),
-                (a.unwrap_or(0), tok.start, tok.end),
+                (a.unwrap_or(0), quads[i].start, quads[i].end),
             );
-        }
+        });
         for &(a, s, t) in batch.addrs.as_slice() {
             ips.lookup_v4_networks(a, &mut batch.hits);
             emit(out, s, t, &mut batch.hits);
@@ -420,14 +423,6 @@ impl Walk<'_> {
     }
 }
 
-/// Whether exactly three bits are set (without popcount, which baseline x86-64 lacks).
-#[inline(always)]
-fn three_bits(m: u64) -> bool {
-    let a = m & m.wrapping_sub(1);
-    let b = a & a.wrapping_sub(1);
-    (b != 0) & (b & b.wrapping_sub(1) == 0)
-}
-
 /// Probes a host token with non-ASCII bytes: decoded as an IDN first.
 fn probe_idn(inner: &Inner, tok: &[u8], hits: &mut Vec<Hit>) {
     let mut buf = String::new();
@@ -453,141 +448,9 @@ impl Iterator for FromHighest {
     }
 }
 
-/// Parses a token of digits and dots, `dots` marking its dots, exactly as `Ipv4Addr::from_str`
-/// does (four octets of one to three digits, no leading zeros, none above 255), into the address
-/// as an integer. Branches only on the shape, which is nearly always that of an address.
-#[inline]
-fn parse_v4(tok: &[u8], dots: u64) -> Option<u32> {
-    if !three_bits(dots) {
-        return None;
-    }
-    let d1 = dots & (dots - 1);
-    let d2 = d1 & (d1 - 1);
-    let (p1, p2, p3) = (
-        dots.trailing_zeros() as usize,
-        d1.trailing_zeros() as usize,
-        d2.trailing_zeros() as usize,
-    );
-    let mut addr = 0u32;
-    let mut bad = false;
-    for (a, b) in [(0, p1), (p1 + 1, p2), (p2 + 1, p3), (p3 + 1, tok.len())] {
-        let n = b - a;
-        if n == 0 || n > 3 {
-            return None;
-        }
-        let digit = |i: usize| (tok[i] - b'0') as u32;
-        let tens = if n >= 2 { b - 2 } else { b - 1 };
-        let hundreds = if n == 3 { b - 3 } else { b - 1 };
-        let v = digit(b - 1)
-            + digit(tens) * if n >= 2 { 10 } else { 0 }
-            + digit(hundreds) * if n == 3 { 100 } else { 0 };
-        bad |= v > 255 || (n > 1 && tok[a] == b'0');
-        addr = (addr << 8) | v;
-    }
-    (!bad).then_some(addr)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::net::Ipv4Addr;
-
-    #[test]
-    fn v4_parser_agrees_with_std() {
-        for s in [
-            "1.2.3.4",
-            "0.0.0.0",
-            "255.255.255.255",
-            "256.1.1.1",
-            "01.2.3.4",
-            "1.2.3",
-            "1.2.3.4.5",
-            "1..2.3",
-            ".1.2.3",
-            "1.2.3.",
-            "000.1.1.1",
-            "10.0.0.10",
-            "1.2.3.04",
-            "99999.1.1.1",
-            "255.255.255.256",
-            "1.22.233.4",
-            "9.99.199.0",
-            "0.0.0.00",
-            "300.1.1.1",
-            "1.2.3.4.",
-            "1.2.3..4",
-            "1.2.3.1000",
-        ] {
-            let std = s.parse::<Ipv4Addr>().ok().map(u32::from);
-            let dots = s
-                .bytes()
-                .enumerate()
-                .filter(|&(_, b)| b == b'.')
-                .fold(0u64, |m, (i, _)| m | 1 << i);
-            assert_eq!(parse_v4(s.as_bytes(), dots), std, "{s}");
-        }
-    }
-
-    #[test]
-    fn v4_parser_agrees_with_std_on_random_digit_and_dot_strings() {
-        struct Rng(u64);
-        impl Rng {
-            fn below(&mut self, n: u64) -> u64 {
-                self.0 ^= self.0 << 13;
-                self.0 ^= self.0 >> 7;
-                self.0 ^= self.0 << 17;
-                self.0 % n
-            }
-            /// Zeros and ones often, for leading zeros and values near 255.
-            fn digit(&mut self) -> u8 {
-                match self.below(4) {
-                    0 => b'0',
-                    1 => b'1' + self.below(2) as u8,
-                    _ => b'0' + self.below(10) as u8,
-                }
-            }
-        }
-        let mut r = Rng(0x9e37_79b9_7f4a_7c15);
-        let mut valid = 0;
-        for _ in 0..300_000 {
-            // Digits and dots only, as the walk hands over: half the time four octets of zero
-            // to four digits, else dots at random.
-            let s: Vec<u8> = if r.below(2) == 0 {
-                let octets: Vec<Vec<u8>> = (0..4)
-                    .map(|_| {
-                        let n = [1, 1, 2, 3, 3, 0, 4][r.below(7) as usize];
-                        (0..n).map(|_| r.digit()).collect()
-                    })
-                    .collect();
-                octets.join(&b'.')
-            } else {
-                let len = 1 + r.below(17) as usize;
-                (0..len)
-                    .map(|_| if r.below(4) == 0 { b'.' } else { r.digit() })
-                    .collect()
-            };
-            let dots = s
-                .iter()
-                .enumerate()
-                .filter(|&(_, &b)| b == b'.')
-                .fold(0u64, |m, (i, _)| m | 1 << i);
-            let std = std::str::from_utf8(&s)
-                .unwrap()
-                .parse::<Ipv4Addr>()
-                .ok()
-                .map(u32::from);
-            valid += usize::from(std.is_some());
-            assert_eq!(parse_v4(&s, dots), std, "{}", String::from_utf8_lossy(&s));
-        }
-        assert!(valid > 5_000, "{valid} valid addresses among the samples");
-    }
-
-    #[test]
-    fn three_bits_counts() {
-        for m in [0u64, 1, 3, 7, 0b1011, 0b1111, 1 << 63 | 5, u64::MAX] {
-            assert_eq!(three_bits(m), m.count_ones() == 3, "{m:b}");
-        }
-    }
 
     #[test]
     fn kept_lists_keep_only_what_is_kept() {
