@@ -156,7 +156,7 @@ impl DigestSet {
 /// odd length, is longer than `out`, or holds anything but hex digits.
 #[inline]
 fn decode(hex: &[u8], out: &mut [u8; MAX_BYTES]) -> Option<usize> {
-    if hex.len() % 2 != 0 || hex.len() > 2 * MAX_BYTES {
+    if !hex.len().is_multiple_of(2) || hex.len() > 2 * MAX_BYTES {
         return None;
     }
     let mut bad = 0u8;

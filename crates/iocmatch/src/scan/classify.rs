@@ -88,10 +88,11 @@ fn block_scalar(bytes: &[u8]) -> Block {
     b
 }
 
-/// Replaces `out` with the blocks of `text`: `text.len().div_ceil(64)` of them.
+/// Replaces `out` with the blocks of `text`: `text.len().div_ceil(64)` of them, with room for
+/// one more (the walk appends a block of zeros).
 pub(crate) fn classify(text: &[u8], out: &mut Vec<Block>) {
     out.clear();
-    out.reserve(text.len().div_ceil(64));
+    out.reserve(text.len().div_ceil(64) + 1);
     #[cfg(target_arch = "x86_64")]
     {
         if std::arch::is_x86_feature_detected!("avx2") {

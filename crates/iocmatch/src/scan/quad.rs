@@ -13,9 +13,9 @@
 //! their comments say.
 #![allow(unsafe_code)]
 
-/// Parses candidates in order: `each(i, address)` for candidate `i` of `count`, whose text
-/// starts at `start(i)` and whose dots are `dots(i)` (bit 0 for its first byte), `text` being
-/// the whole scanned text.
+/// Parses candidates in order. For candidate `i` of `count`, `span(i)` gives its start and end
+/// in `text` (the whole scanned text) and its dots (bit 0 for its first byte); `each(i,
+/// address)` receives the address, or `None` for a candidate that is not one.
 #[inline]
 pub(super) fn parse_all(
     text: &[u8],
@@ -168,8 +168,8 @@ mod ssse3 {
             d1.trailing_zeros() as usize,
             d2.trailing_zeros() as usize,
         );
-        // The dots lie inside the token, in order, so none of these wraps but an empty octet
-        // (`0usize - 1`), which the range test turns away with the rest.
+        // The three dots are distinct, in order and inside the token, so no subtraction wraps:
+        // an empty octet gives 0, which the range test turns away with octets of 4+ digits.
         let n = [p1, p2 - p1 - 1, p3 - p2 - 1, len - p3 - 1];
         if n.iter().any(|&n| !(1..=3).contains(&n)) {
             return None;

@@ -70,9 +70,10 @@ thread_local! {
     static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
 }
 
-/// Masks kept between scans at most (those of 4 MiB of text); a scan of a larger text frees its
-/// masks afterwards rather than holding them for the life of the thread.
-const KEPT_BLOCKS: usize = 1 << 16;
+/// Masks kept between scans at most (those of 4 MiB of text, and the block of zeros after
+/// them); a scan of a larger text frees its masks afterwards rather than holding them for the
+/// life of the thread.
+const KEPT_BLOCKS: usize = (1 << 16) + 1;
 
 /// The token families (addresses, domains, digests, URLs, e-mail) of `text`, unsorted. Tokens
 /// never cross a newline, so a buffer of lines gives the matches of each line.
