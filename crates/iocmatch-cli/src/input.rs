@@ -8,7 +8,7 @@ use std::path::Path;
 use flate2::read::MultiGzDecoder;
 
 /// Bytes read per block; a line longer than this grows the block until it ends.
-pub const BLOCK: usize = 8 * 1024 * 1024;
+const BLOCK: usize = 8 * 1024 * 1024;
 
 /// Whether data starting with `head` is gzip (by its magic bytes).
 pub fn is_gzip(head: &[u8]) -> bool {

@@ -43,7 +43,7 @@ pub struct Outcome {
 }
 
 /// The name an input is reported under.
-pub fn display_name(path: &Path) -> String {
+fn display_name(path: &Path) -> String {
     if path.as_os_str() == "-" {
         "<stdin>".to_string()
     } else {

@@ -436,8 +436,8 @@ mod tests {
     use super::*;
     use std::collections::HashMap;
 
-    /// Every key finds exactly the ids stored under it, across full buckets, runs of duplicates longer than a bucket, growth, and the key 0 that empty
-    /// slots also hold.
+    /// Every key finds exactly the ids stored under it, across full buckets, runs of duplicates
+    /// longer than a bucket, growth, and the key 0 that empty slots also hold.
     #[test]
     fn v4_prefix_finds_every_id_under_its_key() {
         let mut table = V4Prefix::default();

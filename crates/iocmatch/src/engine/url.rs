@@ -93,20 +93,6 @@ impl UrlSet {
     }
 }
 
-/// The host bytes of a URL token as written: after any scheme and user info, up to a port,
-/// path, query or fragment.
-pub fn written_host(url: &[u8]) -> &[u8] {
-    let rest = match crate::normalize::has_scheme(url) {
-        Some(n) => &url[n..],
-        None => url,
-    };
-    let auth_end = rest
-        .iter()
-        .position(|&b| matches!(b, b'/' | b'?' | b'#'))
-        .unwrap_or(rest.len());
-    authority_host(&rest[..auth_end])
-}
-
 /// The host bytes of a URL authority (`user@host:port`) as written: after any user info, up
 /// to a port; a bracketed IPv6 host whole. Authorities are short, so plain loops serve better
 /// than calls into memchr.

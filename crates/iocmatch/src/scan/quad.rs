@@ -13,27 +13,23 @@
 //! their comments say.
 #![allow(unsafe_code)]
 
-/// Parses candidates in order. For candidate `i` of `count`, `span(i)` gives its start and end
-/// in `text` (the whole scanned text) and its dots (bit 0 for its first byte); `each(i,
-/// address)` receives the address, or `None` for a candidate that is not one.
+use super::walk::Token;
+
+/// Parses IPv4 candidates (tokens of `text`, the whole scanned text) in order, handing each to
+/// `each` with its address, or `None` for a candidate that is not one.
 #[inline]
-pub(super) fn parse_all(
-    text: &[u8],
-    count: usize,
-    span: impl Fn(usize) -> (usize, usize, u64),
-    mut each: impl FnMut(usize, Option<u32>),
-) {
+pub(super) fn parse_all(text: &[u8], quads: &[Token], each: impl FnMut(&Token, Option<u32>)) {
     #[cfg(target_arch = "x86_64")]
     {
         if std::arch::is_x86_feature_detected!("ssse3") {
             // SAFETY: the CPU has SSSE3, checked just above.
-            unsafe { ssse3::parse_all(text, count, span, each) };
+            unsafe { ssse3::parse_all(text, quads, each) };
             return;
         }
     }
-    for i in 0..count {
-        let (s, e, dots) = span(i);
-        each(i, parse_v4(&text[s..e], dots));
+    let mut each = each;
+    for tok in quads {
+        each(tok, parse_v4(&text[tok.start..tok.end], tok.dots));
     }
 }
 
@@ -42,16 +38,7 @@ pub(super) fn parse_all(
 /// as an integer. Branches only on the shape, which is nearly always that of an address.
 #[inline]
 pub(super) fn parse_v4(tok: &[u8], dots: u64) -> Option<u32> {
-    if !three_bits(dots) {
-        return None;
-    }
-    let d1 = dots & (dots - 1);
-    let d2 = d1 & (d1 - 1);
-    let (p1, p2, p3) = (
-        dots.trailing_zeros() as usize,
-        d1.trailing_zeros() as usize,
-        d2.trailing_zeros() as usize,
-    );
+    let [p1, p2, p3] = three_dots(dots)?;
     let mut addr = 0u32;
     let mut bad = false;
     for (a, b) in [(0, p1), (p1 + 1, p2), (p2 + 1, p3), (p3 + 1, tok.len())] {
@@ -71,6 +58,22 @@ pub(super) fn parse_v4(tok: &[u8], dots: u64) -> Option<u32> {
     (!bad).then_some(addr)
 }
 
+/// The positions of the three dots that `dots` marks, in order; `None` unless it marks exactly
+/// three.
+#[inline(always)]
+fn three_dots(dots: u64) -> Option<[usize; 3]> {
+    if !three_bits(dots) {
+        return None;
+    }
+    let d1 = dots & (dots - 1);
+    let d2 = d1 & (d1 - 1);
+    Some([
+        dots.trailing_zeros() as usize,
+        d1.trailing_zeros() as usize,
+        d2.trailing_zeros() as usize,
+    ])
+}
+
 /// Whether exactly three bits are set (without popcount, which baseline x86-64 lacks).
 #[inline(always)]
 pub(super) fn three_bits(m: u64) -> bool {
@@ -81,7 +84,7 @@ pub(super) fn three_bits(m: u64) -> bool {
 
 #[cfg(target_arch = "x86_64")]
 mod ssse3 {
-    use super::{parse_v4, three_bits};
+    use super::{parse_v4, three_dots, Token};
     use std::arch::x86_64::*;
 
     /// The octet lengths (each 1 to 3) of pattern `id`: `id` is their base-3 number, less one
@@ -140,17 +143,15 @@ mod ssse3 {
     #[target_feature(enable = "ssse3")]
     pub(super) unsafe fn parse_all(
         text: &[u8],
-        count: usize,
-        span: impl Fn(usize) -> (usize, usize, u64),
-        mut each: impl FnMut(usize, Option<u32>),
+        quads: &[Token],
+        mut each: impl FnMut(&Token, Option<u32>),
     ) {
-        for i in 0..count {
-            let (s, e, dots) = span(i);
-            let addr = match text.get(s..s + 16) {
-                Some(window) => parse(window, e - s, dots),
-                None => parse_v4(&text[s..e], dots),
+        for tok in quads {
+            let addr = match text.get(tok.start..tok.start + 16) {
+                Some(window) => parse(window, tok.end - tok.start, tok.dots),
+                None => parse_v4(&text[tok.start..tok.end], tok.dots),
             };
-            each(i, addr);
+            each(tok, addr);
         }
     }
 
@@ -158,16 +159,10 @@ mod ssse3 {
     #[inline]
     #[target_feature(enable = "ssse3")]
     fn parse(window: &[u8], len: usize, dots: u64) -> Option<u32> {
-        if !three_bits(dots) || len > 15 || window.len() < 16 {
+        if len > 15 || window.len() < 16 {
             return None;
         }
-        let d1 = dots & (dots - 1);
-        let d2 = d1 & (d1 - 1);
-        let (p1, p2, p3) = (
-            dots.trailing_zeros() as usize,
-            d1.trailing_zeros() as usize,
-            d2.trailing_zeros() as usize,
-        );
+        let [p1, p2, p3] = three_dots(dots)?;
         // The three dots are distinct, in order and inside the token, so no subtraction wraps:
         // an empty octet gives 0, which the range test turns away with octets of 4+ digits.
         let n = [p1, p2 - p1 - 1, p3 - p2 - 1, len - p3 - 1];
@@ -215,6 +210,14 @@ mod tests {
     use super::*;
     use std::net::Ipv4Addr;
 
+    /// The dots of a string, bit 0 for its first byte.
+    fn dots_of(s: &[u8]) -> u64 {
+        s.iter()
+            .enumerate()
+            .filter(|&(_, &b)| b == b'.')
+            .fold(0, |m, (i, _)| m | 1 << i)
+    }
+
     /// The vector parser's answer for `s` followed by `rest` (None where the CPU lacks SSSE3).
     fn vector(s: &[u8], dots: u64, rest: &[u8]) -> Option<Option<u32>> {
         #[cfg(target_arch = "x86_64")]
@@ -261,11 +264,7 @@ mod tests {
             "1.2.3.1000",
         ] {
             let std = s.parse::<Ipv4Addr>().ok().map(u32::from);
-            let dots = s
-                .bytes()
-                .enumerate()
-                .filter(|&(_, b)| b == b'.')
-                .fold(0u64, |m, (i, _)| m | 1 << i);
+            let dots = dots_of(s.as_bytes());
             assert_eq!(parse_v4(s.as_bytes(), dots), std, "{s}");
             if let Some(v) = vector(s.as_bytes(), dots, b"9.") {
                 assert_eq!(v, std, "vector: {s}");
@@ -311,11 +310,7 @@ mod tests {
                     .map(|_| if r.below(4) == 0 { b'.' } else { r.digit() })
                     .collect()
             };
-            let dots = s
-                .iter()
-                .enumerate()
-                .filter(|&(_, &b)| b == b'.')
-                .fold(0u64, |m, (i, _)| m | 1 << i);
+            let dots = dots_of(&s);
             let std = std::str::from_utf8(&s)
                 .unwrap()
                 .parse::<Ipv4Addr>()

@@ -21,11 +21,11 @@ const WINDOW: usize = 256;
 
 /// A token of at most 64 bytes: where it is and where its dots are.
 #[derive(Clone, Copy, Debug, Default)]
-struct Token {
-    start: usize,
-    end: usize,
+pub(super) struct Token {
+    pub(super) start: usize,
+    pub(super) end: usize,
     /// The token's dots, bit 0 for its first byte.
-    dots: u64,
+    pub(super) dots: u64,
 }
 
 /// One suffix of a domain candidate to look up: its hash, the candidate and where it starts.
@@ -282,13 +282,11 @@ impl Walk<'_> {
     fn look_up_quads(&self, batch: &mut Batch, out: &mut Vec<Match>) {
         let ips = &self.inner.ips;
         batch.addrs.clear();
-        let quads = batch.quads.as_slice();
         let addrs = &mut batch.addrs;
-        let span = |i: usize| (quads[i].start, quads[i].end, quads[i].dots);
-        quad::parse_all(self.text, quads.len(), span, |i, a| {
+        quad::parse_all(self.text, batch.quads.as_slice(), |tok, a| {
             addrs.push_if(
                 a.is_some_and(|a| ips.may_hold_v4(a)),
-                (a.unwrap_or(0), quads[i].start, quads[i].end),
+                (a.unwrap_or(0), tok.start, tok.end),
             );
         });
         for &(a, s, t) in batch.addrs.as_slice() {
