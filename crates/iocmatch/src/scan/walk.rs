@@ -82,15 +82,68 @@ impl<T: Copy> Kept<T> {
     }
 }
 
+/// Room in a list of runs: a window, and the runs of one more block (each holds a dot or a
+/// host byte and ends before a byte of neither, so at most 32 start in a block).
+const RUNS: usize = 512;
+const _: () = assert!(RUNS.is_power_of_two() && RUNS >= WINDOW + 33);
+
+/// The runs of one kind gathered for a window: a fixed array, so that a push needs neither a
+/// capacity test nor a bounds test (the index is masked, and the window is looked up before it
+/// can fill).
+#[derive(Debug)]
+struct Runs {
+    items: Box<[Token; RUNS]>,
+    len: usize,
+}
+
+impl Default for Runs {
+    fn default() -> Self {
+        Runs {
+            items: Box::new([Token::default(); RUNS]),
+            len: 0,
+        }
+    }
+}
+
+impl Runs {
+    /// Writes `tok` in the next place, and moves past it only if it is kept.
+    #[inline(always)]
+    fn push_if(&mut self, keep: bool, tok: Token) {
+        debug_assert!(self.len < RUNS);
+        self.items[self.len % RUNS] = tok;
+        self.len += usize::from(keep);
+    }
+
+    #[inline(always)]
+    fn as_slice(&self) -> &[Token] {
+        &self.items[..self.len.min(RUNS)]
+    }
+
+    fn clear(&mut self) {
+        self.len = 0;
+    }
+}
+
+/// What the walk looks for in host runs, fixed for one scan (so not reloaded per run).
+#[derive(Clone, Copy)]
+struct Wanted {
+    /// Some domain indicator exists.
+    names: bool,
+    /// Some domain indicator is a single label: runs without a dot are names too.
+    single_label: bool,
+    /// Some URL indicator exists.
+    urls: bool,
+}
+
 /// Per-thread lists reused from window to window and scan to scan.
 #[derive(Debug, Default)]
 pub(crate) struct Batch {
     /// Runs of digits and exactly three dots.
-    quads: Kept<Token>,
+    quads: Runs,
     /// Addresses parsed from them that the bitmap admits: (address, start, end).
     addrs: Kept<(u32, usize, usize)>,
     /// Runs to probe as domain names.
-    names: Kept<Token>,
+    names: Runs,
     /// Suffixes of the names, then those the filter admits.
     probes: Kept<Probe>,
     /// Hits of the token being looked up, before they become matches (always left empty).
@@ -146,17 +199,6 @@ impl Walk<'_> {
         }
     }
 
-    /// The `class` bits of the `len` (1 to 64) bytes from `s` (a position in the text), bit 0
-    /// for byte `s`: one double-width shift of the block pair.
-    #[inline(always)]
-    fn bits(&self, class: impl Fn(&Block) -> u64, s: usize, len: usize) -> u64 {
-        debug_assert!((1..=64).contains(&len) && s < self.text.len());
-        let b = s / 64;
-        let pair =
-            u128::from(class(&self.blocks[b])) | u128::from(class(&self.blocks[b + 1])) << 64;
-        (pair >> (s % 64)) as u64 & (u64::MAX >> (64 - len))
-    }
-
     /// The positions of the `class` bytes, in order.
     pub(crate) fn positions(
         &self,
@@ -195,7 +237,13 @@ impl Walk<'_> {
     /// Host runs that can hold an address, a domain or a URL start: those with a dot, or every
     /// run when some domain indicator is a single label.
     pub(crate) fn host_runs(&self, batch: &mut Batch, out: &mut Vec<Match>) {
-        let every_run = self.inner.domains.has_single_label();
+        let domains = &self.inner.domains;
+        let wanted = Wanted {
+            names: !domains.is_empty(),
+            single_label: domains.has_single_label(),
+            urls: !self.inner.urls.is_empty(),
+        };
+        let every_run = wanted.single_label;
         let mut done = 0; // runs before this position are sorted
         batch.quads.clear();
         batch.names.clear();
@@ -212,9 +260,9 @@ impl Walk<'_> {
                 let p = base + anchors.trailing_zeros() as usize;
                 let (s, e) = (self.run_start(|k| k.host, p), self.run_end(|k| k.host, p));
                 if e - s <= 64 {
-                    self.sort_run(s, e, batch, out);
+                    self.sort_run(wanted, s, e, batch, out);
                 } else {
-                    self.long_host_run(s, e, &mut batch.hits, out);
+                    self.long_host_run(wanted, s, e, &mut batch.hits, out);
                 }
                 done = e;
                 if e - base >= 64 {
@@ -233,12 +281,25 @@ impl Walk<'_> {
     /// kind; the rare IDN names and URL starts are looked up at once. The run's dots, word
     /// bytes and non-ASCII bytes are one or two mask words away.
     #[inline(always)]
-    fn sort_run(&self, s: usize, e: usize, batch: &mut Batch, out: &mut Vec<Match>) {
-        let (inner, text) = (self.inner, self.text);
+    fn sort_run(
+        &self,
+        wanted: Wanted,
+        s: usize,
+        e: usize,
+        batch: &mut Batch,
+        out: &mut Vec<Match>,
+    ) {
+        let text = self.text;
         let len = e - s;
-        let dots = self.bits(|k| k.dot, s, len);
-        let word = self.bits(|k| k.word, s, len) != 0;
-        let high = self.bits(|k| k.high, s, len) != 0;
+        let (b, shift) = (s / 64, s % 64);
+        let (lo, hi) = (&self.blocks[b], &self.blocks[b + 1]);
+        let keep = u64::MAX >> (64 - len);
+        let bits = |l: u64, h: u64| ((u128::from(l) | u128::from(h) << 64) >> shift) as u64 & keep;
+        let dots = bits(lo.dot, hi.dot);
+        let word = bits(lo.word, hi.word) != 0;
+        let high = bits(lo.high, hi.high) != 0;
+        // The byte after the run decides an e-mail local part and a URL start.
+        let next = text.get(e).copied().unwrap_or(0);
         // Trailing dots end sentences, not names: the token stops before them.
         let trailing = (!(dots << (64 - len))).leading_zeros() as usize;
         let t = e - trailing;
@@ -252,17 +313,24 @@ impl Walk<'_> {
             },
         };
         // Digits and dots only: an IPv4 address if it has the shape of one; numbers are never
-        // domains.
-        let quad = !word & (7..=15).contains(&(t - s)) & three_bits(tok.dots);
-        let name = self.may_be_name(word, tok.dots != 0, e);
+        // domains. Timestamps and durations are a third of the runs in Zeek logs, and leave
+        // here unless they start a URL.
+        let quad_shape = three_bits(tok.dots);
+        if !word & !quad_shape & !matches!(next, b'/' | b':') {
+            return;
+        }
+        let quad = !word & (7..=15).contains(&(t - s)) & quad_shape;
+        let name = may_be_name(wanted, word, tok.dots != 0, next);
         batch.quads.push_if(quad, tok);
         batch.names.push_if(name & !high, tok);
         if name & high {
-            probe_idn(inner, &text[s..t], &mut batch.hits);
+            probe_idn(self.inner, &text[s..t], &mut batch.hits);
             emit(out, s, t, &mut batch.hits);
         }
-        if dots != 0 && !inner.urls.is_empty() && starts_schemeless_url(text, s, e) {
-            url_token(inner, text, s, out, &mut batch.hits);
+        if wanted.urls & (dots != 0) & matches!(next, b'/' | b':')
+            && starts_schemeless_url(text, s, e)
+        {
+            url_token(self.inner, text, s, out, &mut batch.hits);
         }
     }
 
@@ -325,26 +393,28 @@ impl Walk<'_> {
         }
     }
 
-    /// Whether a host run ending at `e` may be a domain name: it holds more than digits and
-    /// dots, has a dot unless some indicator is a single label, and is not the local part of an
-    /// e-mail address.
-    #[inline(always)]
-    fn may_be_name(&self, word: bool, has_dot: bool, e: usize) -> bool {
-        let domains = &self.inner.domains;
-        word & !domains.is_empty()
-            & (has_dot | domains.has_single_label())
-            & (self.text.get(e) != Some(&b'@'))
-    }
-
     /// A host run longer than 64 bytes: too long for an address; probed as a domain if it is one.
     #[cold]
-    fn long_host_run(&self, s: usize, e: usize, hits: &mut Vec<Hit>, out: &mut Vec<Match>) {
+    fn long_host_run(
+        &self,
+        wanted: Wanted,
+        s: usize,
+        e: usize,
+        hits: &mut Vec<Hit>,
+        out: &mut Vec<Match>,
+    ) {
         let (inner, text) = (self.inner, self.text);
         let mut t = e;
         while t > s && text[t - 1] == b'.' {
             t -= 1;
         }
-        if self.may_be_name(self.any(|k| k.word, s, t), self.any(|k| k.dot, s, t), e) {
+        let next = text.get(e).copied().unwrap_or(0);
+        if may_be_name(
+            wanted,
+            self.any(|k| k.word, s, t),
+            self.any(|k| k.dot, s, t),
+            next,
+        ) {
             let tok = &text[s..t];
             if !self.any(|k| k.high, s, t) {
                 inner.domains.probe_token(tok, hits);
@@ -353,8 +423,7 @@ impl Walk<'_> {
             }
             emit(out, s, t, hits);
         }
-        if !inner.urls.is_empty() && self.any(|k| k.dot, s, e) && starts_schemeless_url(text, s, e)
-        {
+        if wanted.urls && self.any(|k| k.dot, s, e) && starts_schemeless_url(text, s, e) {
             url_token(inner, text, s, out, hits);
         }
     }
@@ -419,6 +488,14 @@ impl Walk<'_> {
             }
         }
     }
+}
+
+/// Whether a host run may be a domain name: it holds more than digits and dots, has a dot
+/// unless some indicator is a single label, and is not the local part of an e-mail address
+/// (the byte after it, `next`, is not `@`).
+#[inline(always)]
+fn may_be_name(wanted: Wanted, word: bool, has_dot: bool, next: u8) -> bool {
+    word & wanted.names & (has_dot | wanted.single_label) & (next != b'@')
 }
 
 /// Probes a host token with non-ASCII bytes: decoded as an IDN first.
