@@ -229,3 +229,30 @@ fn arbitrary_bytes_never_panic() {
     assert_eq!(found.len(), 200_000);
     assert!(found.iter().all(|f| f.how == iocmatch::How::Substring));
 }
+
+/// Texts packed with host runs fill the scan's run lists to the most they hold between two
+/// rounds of lookups (a run every two bytes, 32 to a 64-byte block, when some domain is a single
+/// label); every run must still be found, as the reference finds it.
+#[test]
+fn densest_runs_are_all_found() {
+    let mut set = IndicatorSet::new();
+    let opts = LoadOptions {
+        strict: true,
+        ..LoadOptions::default()
+    };
+    set.load("dense", b"x\tkind=domain\na.b\n1.2.3.4\n", &opts)
+        .expect("indicators load");
+    let m = set.compile().unwrap();
+    let naive = NaiveMatcher::new(set.indicators());
+    for (unit, per_unit) in [
+        ("x ", 1),
+        ("a.b ", 1),
+        ("1.2.3.4 ", 1),
+        ("x a.b 1.2.3.4 y ", 3),
+    ] {
+        let text = unit.repeat(40_000);
+        let found = m.scan(text.as_bytes());
+        assert_eq!(found.len(), 40_000 * per_unit, "{unit:?}");
+        assert_eq!(found, naive.scan(text.as_bytes()), "{unit:?}");
+    }
+}

@@ -96,8 +96,10 @@ pub(crate) fn classify(text: &[u8], out: &mut Vec<Block>) {
     out.reserve(text.len().div_ceil(64) + 1);
     #[cfg(target_arch = "x86_64")]
     {
-        if std::arch::is_x86_feature_detected!("avx512bw") {
-            // SAFETY: the CPU has AVX-512BW (and so AVX-512F), checked just above.
+        if std::arch::is_x86_feature_detected!("avx512f")
+            && std::arch::is_x86_feature_detected!("avx512bw")
+        {
+            // SAFETY: the CPU has AVX-512F and AVX-512BW, checked just above.
             unsafe { avx512::classify(text, out) };
             return;
         }
@@ -347,8 +349,10 @@ mod tests {
                 // SAFETY: the CPU has AVX2.
                 paths.push(("avx2", |t, out| unsafe { avx2::classify(t, out) }));
             }
-            if std::arch::is_x86_feature_detected!("avx512bw") {
-                // SAFETY: the CPU has AVX-512BW.
+            if std::arch::is_x86_feature_detected!("avx512f")
+                && std::arch::is_x86_feature_detected!("avx512bw")
+            {
+                // SAFETY: the CPU has AVX-512F and AVX-512BW.
                 paths.push(("avx512", |t, out| unsafe { avx512::classify(t, out) }));
             }
         }

@@ -2,9 +2,10 @@
 //! domain, a digest or an e-mail address, and their lookups.
 //!
 //! Host runs are found from their dots (a run without one is neither an address nor a domain,
-//! unless some domain indicator is a single label) and gathered a window at a time. The window's
-//! runs are then sorted by kind without branching on each, and each kind is looked up in a loop
-//! of its own: IPv4 candidates against the table's /24 bitmap, domain suffixes against the
+//! unless some domain indicator is a single label) and gathered a window at a time. Runs of
+//! digits and dots that can be neither an address nor a URL start leave at once; the others
+//! are sorted by kind without branching on each, and each kind is looked up in a loop of its
+//! own: IPv4 candidates against the table's /24 bitmap, domain suffixes against the
 //! domain filter. The filter and bitmap reads of a window are independent of one another, so the
 //! processor overlaps their cache misses, and the branches of each loop see one kind of token.
 //! Only the few lookups that pass reach the maps.
@@ -82,8 +83,10 @@ impl<T: Copy> Kept<T> {
     }
 }
 
-/// Room in a list of runs: a window, and the runs of one more block (each holds a dot or a
-/// host byte and ends before a byte of neither, so at most 32 start in a block).
+/// Room in a list of runs: a window, and the runs of one more block. A run is sorted in the
+/// block of its anchor (its first dot, or its first byte when every run counts), and two runs'
+/// anchors are at least two bytes apart, as a byte outside both separates them: at most 32 a
+/// block.
 const RUNS: usize = 512;
 const _: () = assert!(RUNS.is_power_of_two() && RUNS >= WINDOW + 33);
 
@@ -278,8 +281,9 @@ impl Walk<'_> {
     }
 
     /// Puts a host run of at most 64 bytes in the list of its kind, without branching on the
-    /// kind; the rare IDN names and URL starts are looked up at once. The run's dots, word
-    /// bytes and non-ASCII bytes are one or two mask words away.
+    /// kind (only digit-and-dot runs of no use leave first); the rare IDN names and URL starts
+    /// are looked up at once. The run's dots, word bytes and non-ASCII bytes are one or two mask
+    /// words away.
     #[inline(always)]
     fn sort_run(
         &self,
