@@ -112,27 +112,36 @@ pub(crate) fn classify(text: &[u8], out: &mut Vec<Block>) {
     out.extend(text.chunks(64).map(block_scalar));
 }
 
+/// Appends the blocks of `text` as `block` classifies them, 64 bytes at a time; the tail is
+/// copied into a zero-padded block first. Inlined into each vector path, so that `block` is
+/// inlined under that path's target features.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn each_block(text: &[u8], out: &mut Vec<Block>, mut block: impl FnMut(&[u8]) -> Block) {
+    let mut chunks = text.chunks_exact(64);
+    for c in &mut chunks {
+        out.push(block(c));
+    }
+    let rest = chunks.remainder();
+    if !rest.is_empty() {
+        let mut pad = [0u8; 64];
+        pad[..rest.len()].copy_from_slice(rest);
+        out.push(block(&pad));
+    }
+}
+
 #[cfg(target_arch = "x86_64")]
 mod avx2 {
     use super::Block;
     use std::arch::x86_64::*;
 
-    /// Classifies `text` 64 bytes at a time; the tail is copied into a zero-padded block.
+    /// Classifies `text` 64 bytes at a time.
     ///
     /// # Safety
     /// The CPU must support AVX2.
     #[target_feature(enable = "avx2")]
     pub(super) unsafe fn classify(text: &[u8], out: &mut Vec<Block>) {
-        let mut chunks = text.chunks_exact(64);
-        for c in &mut chunks {
-            out.push(block(c));
-        }
-        let rest = chunks.remainder();
-        if !rest.is_empty() {
-            let mut pad = [0u8; 64];
-            pad[..rest.len()].copy_from_slice(rest);
-            out.push(block(&pad));
-        }
+        super::each_block(text, out, |c| block(c));
     }
 
     #[inline]
@@ -280,7 +289,7 @@ mod avx512 {
     use super::Block;
     use std::arch::x86_64::*;
 
-    /// Classifies `text` 64 bytes at a time; the tail is copied into a zero-padded block.
+    /// Classifies `text` 64 bytes at a time.
     ///
     /// # Safety
     /// The CPU must support AVX-512F and AVX-512BW.
@@ -293,16 +302,7 @@ mod avx512 {
                 _mm512_broadcast_i64x4(_mm256_loadu_si256(HIGH.as_ptr().cast())),
             )
         };
-        let mut chunks = text.chunks_exact(64);
-        for c in &mut chunks {
-            out.push(block(c, low_t, high_t));
-        }
-        let rest = chunks.remainder();
-        if !rest.is_empty() {
-            let mut pad = [0u8; 64];
-            pad[..rest.len()].copy_from_slice(rest);
-            out.push(block(&pad, low_t, high_t));
-        }
+        super::each_block(text, out, |c| block(c, low_t, high_t));
     }
 
     #[inline]
