@@ -246,13 +246,16 @@ impl Walk<'_> {
             single_label: domains.has_single_label(),
             urls: !self.inner.urls.is_empty(),
         };
-        let every_run = wanted.single_label;
         let mut done = 0; // runs before this position are sorted
         batch.quads.clear();
         batch.names.clear();
         for (b, blk) in self.blocks.iter().enumerate() {
             let base = b * 64;
-            let mut anchors = if every_run { blk.host } else { blk.dot };
+            let mut anchors = if wanted.single_label {
+                blk.host
+            } else {
+                blk.dot
+            };
             if done > base {
                 if done - base >= 64 {
                     continue;
@@ -304,6 +307,7 @@ impl Walk<'_> {
         let high = bits(lo.high, hi.high) != 0;
         // The byte after the run decides an e-mail local part and a URL start.
         let next = text.get(e).copied().unwrap_or(0);
+        let may_start_url = matches!(next, b'/' | b':');
         // Trailing dots end sentences, not names: the token stops before them.
         let trailing = (!(dots << (64 - len))).leading_zeros() as usize;
         let t = e - trailing;
@@ -320,7 +324,7 @@ impl Walk<'_> {
         // domains. Timestamps and durations are a third of the runs in Zeek logs, and leave
         // here unless they start a URL.
         let quad_shape = three_bits(tok.dots);
-        if !word & !quad_shape & !matches!(next, b'/' | b':') {
+        if !word & !quad_shape & !may_start_url {
             return;
         }
         let quad = !word & (7..=15).contains(&(t - s)) & quad_shape;
@@ -331,9 +335,7 @@ impl Walk<'_> {
             probe_idn(self.inner, &text[s..t], &mut batch.hits);
             emit(out, s, t, &mut batch.hits);
         }
-        if wanted.urls & (dots != 0) & matches!(next, b'/' | b':')
-            && starts_schemeless_url(text, s, e)
-        {
+        if wanted.urls & (dots != 0) & may_start_url && starts_schemeless_url(text, s, e) {
             url_token(self.inner, text, s, out, &mut batch.hits);
         }
     }
