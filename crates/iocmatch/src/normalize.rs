@@ -543,6 +543,22 @@ mod tests {
         assert!(url(b"http://evil.example:99999/").is_err());
     }
 
+    /// A host of digits and dots is a URL host only as a dotted quad: the scan's walk drops
+    /// digit runs with fewer than three dots before looking for a URL start, relying on this.
+    #[test]
+    fn numeric_url_hosts_are_dotted_quads() {
+        assert_eq!(url(b"http://1.2.3.4/x").unwrap(), "1.2.3.4/x");
+        for bad in [
+            "http://12.34/x",
+            "12.34/x",
+            "http://127.1/",
+            "1.2:80/x",
+            "http://9/x",
+        ] {
+            assert!(url(bad.as_bytes()).is_err(), "{bad}");
+        }
+    }
+
     #[test]
     fn hashes_and_detection() {
         assert_eq!(n("D41D8CD98F00B204E9800998ECF8427E").0, Kind::Md5);

@@ -304,6 +304,16 @@ impl Walk<'_> {
         let bits = |l: u64, h: u64| ((u128::from(l) | u128::from(h) << 64) >> shift) as u64 & keep;
         let dots = bits(lo.dot, hi.dot);
         let word = bits(lo.word, hi.word) != 0;
+        // Digits with fewer than three dots (timestamps and durations, a third of the runs in
+        // Zeek logs) are no address and no name, nor the host of a URL indicator (an IPv4
+        // address, or a name whose last label is not all digits): they leave first.
+        let fewer_than_three = {
+            let but_lowest = dots & dots.wrapping_sub(1);
+            but_lowest & but_lowest.wrapping_sub(1) == 0
+        };
+        if !word & fewer_than_three {
+            return;
+        }
         let high = bits(lo.high, hi.high) != 0;
         // The byte after the run decides an e-mail local part and a URL start.
         let next = text.get(e).copied().unwrap_or(0);
@@ -321,8 +331,7 @@ impl Walk<'_> {
             },
         };
         // Digits and dots only: an IPv4 address if it has the shape of one; numbers are never
-        // domains. Timestamps and durations are a third of the runs in Zeek logs, and leave
-        // here unless they start a URL.
+        // domains. Other shapes (four dots, say) leave here unless they start a URL.
         let quad_shape = three_bits(tok.dots);
         if !word & !quad_shape & !may_start_url {
             return;
