@@ -2,7 +2,7 @@
 //! the end of a host token gives the hash of the token and of each parent domain; a filter in
 //! front rejects almost every token and parent without touching the map.
 
-use super::hashing::{finish, hash_bytes, hash_domain, push_label, random_seed, Filter};
+use super::hashing::{finish, hash_domain, hash_within, push_label, random_seed, Filter};
 use super::slots::SlotTable;
 use super::{Hit, How};
 use crate::indicator::{IndicatorId, Mode};
@@ -88,25 +88,40 @@ impl DomainSet {
         &self,
         tok: &[u8],
         dots_from_right: impl Iterator<Item = usize>,
+        probe: impl FnMut(u64, usize),
+    ) -> bool {
+        self.suffixes_within(tok, 0, tok.len(), dots_from_right, probe)
+    }
+
+    /// [`DomainSet::suffixes`] of the token `text[start..end]` (dot positions and the starts
+    /// given to `probe` are relative to `start`), hashing its labels with reads into the text
+    /// around it.
+    #[inline(always)]
+    pub(crate) fn suffixes_within(
+        &self,
+        text: &[u8],
+        start: usize,
+        end: usize,
+        dots_from_right: impl Iterator<Item = usize>,
         mut probe: impl FnMut(u64, usize),
     ) -> bool {
         let mut labels = 0;
         let mut state = self.seed;
-        let mut end = tok.len();
+        let mut end = end;
         for i in dots_from_right {
             labels += 1;
             if labels == MAX_LABELS {
                 return false;
             }
-            state = push_label(state, hash_bytes(self.seed, &tok[i + 1..end]));
+            state = push_label(state, hash_within(self.seed, text, start + i + 1, end));
             if labels >= self.min_labels && labels <= self.max_labels {
                 probe(finish(state), i + 1);
             }
-            end = i;
+            end = start + i;
         }
         if labels < self.max_labels && labels + 1 >= self.min_labels {
             probe(
-                finish(push_label(state, hash_bytes(self.seed, &tok[..end]))),
+                finish(push_label(state, hash_within(self.seed, text, start, end))),
                 0,
             );
         }

@@ -36,6 +36,23 @@ pub(crate) fn hash_bytes(seed: u64, b: &[u8]) -> u64 {
     h
 }
 
+/// [`hash_bytes`] of `text[s..e]`: for a span of one to eight bytes with eight bytes of `text`
+/// from `s`, one word read and masked, where [`load_short`] branches on the span's length
+/// (most labels of host names are this short). Other spans are [`hash_bytes`] itself.
+#[inline(always)]
+pub(crate) fn hash_within(seed: u64, text: &[u8], s: usize, e: usize) -> u64 {
+    let n = e - s;
+    match text.get(s..s + 8) {
+        Some(c) if n.wrapping_sub(1) < 8 => {
+            let w = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]])
+                & (u64::MAX >> (64 - 8 * n));
+            let h = (seed ^ (n as u64).wrapping_mul(M) ^ (w | FOLD)).wrapping_mul(M);
+            h ^ (h >> 29)
+        }
+        _ => hash_bytes(seed, &text[s..e]),
+    }
+}
+
 /// Up to 8 bytes as a little-endian word padded with zeros, without a variable-length copy:
 /// two overlapping 4-byte loads, or three single bytes (overlapping bytes OR onto themselves).
 #[inline(always)]
@@ -179,6 +196,30 @@ mod tests {
         }
         for b in 0..=255u8 {
             assert_eq!(all_hex(&[b; 8]), b.is_ascii_hexdigit(), "{b}");
+        }
+    }
+
+    /// The over-reading form gives the same hash as the slice form for every span of a text,
+    /// whatever bytes follow the span, and up to the text's last byte.
+    #[test]
+    fn hash_within_agrees_with_hash_bytes() {
+        let mut x: u64 = 11;
+        let text: Vec<u8> = (0..80)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                x as u8
+            })
+            .collect();
+        for s in 0..=text.len() {
+            for e in s..=text.len() {
+                assert_eq!(
+                    hash_within(5, &text, s, e),
+                    hash_bytes(5, &text[s..e]),
+                    "{s}..{e}"
+                );
+            }
         }
     }
 

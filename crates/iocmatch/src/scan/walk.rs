@@ -383,14 +383,19 @@ impl Walk<'_> {
         let domains = &self.inner.domains;
         batch.probes.clear();
         for (i, tok) in batch.names.as_slice().iter().enumerate() {
-            let name = &self.text[tok.start..tok.end];
-            domains.suffixes(name, FromHighest(tok.dots), |hash, at| {
-                batch.probes.push(Probe {
-                    hash,
-                    name: i as u32,
-                    at: at as u32,
-                })
-            });
+            domains.suffixes_within(
+                self.text,
+                tok.start,
+                tok.end,
+                FromHighest(tok.dots),
+                |hash, at| {
+                    batch.probes.push(Probe {
+                        hash,
+                        name: i as u32,
+                        at: at as u32,
+                    })
+                },
+            );
         }
         // The filter pass: each read is independent of the others.
         batch.probes.retain(|p| domains.may_contain(p.hash));
