@@ -453,21 +453,34 @@ impl Walk<'_> {
     /// only those lanes are looked at.
     pub(crate) fn digests(&self, batch: &mut Batch, out: &mut Vec<Match>) {
         const LANES: u64 = 0x0001_0001_0001_0001;
+        // The bits at or after position `done` of the block at `base`.
+        let after = |done: usize, base: usize| match done.saturating_sub(base) {
+            64.. => 0,
+            n => u64::MAX << n,
+        };
         let mut done = 0;
         for (b, blk) in self.blocks.iter().enumerate() {
-            let gaps = !blk.hex;
-            // Non-zero when some 16-bit lane of `gaps` is zero: some lane is all hex digits.
-            if gaps.wrapping_sub(LANES) & !gaps & (LANES << 15) == 0 {
+            let h = blk.hex;
+            // The quick test first, as most blocks have no lane of hex digits: whether some
+            // 16-bit lane of the gaps is zero.
+            if (!h).wrapping_sub(LANES) & h & (LANES << 15) == 0 {
                 continue;
             }
-            for lane in 0..4 {
-                let p = b * 64 + lane * 16;
-                if (blk.hex >> (lane * 16)) & 0xffff != 0xffff || p < done {
-                    continue;
-                }
+            // Bit 16k set when lane k is all hex digits: after the four steps, bit i is the AND
+            // of bits i to i + 15.
+            let h = h & (h >> 1);
+            let h = h & (h >> 2);
+            let h = h & (h >> 4);
+            let h = h & (h >> 8);
+            let base = b * 64;
+            let mut lanes = h & LANES & after(done, base);
+            while lanes != 0 {
+                let p = base + lanes.trailing_zeros() as usize;
                 let s = self.run_start(|k| k.alnum, p);
                 let e = self.run_end(|k| k.alnum, p);
                 done = e;
+                // The run's other lanes are not looked at again.
+                lanes &= after(e, base);
                 if crate::Kind::hash_for_len(e - s).is_some()
                     && !self.any(|k| k.alnum & !k.hex, s, e)
                 {
