@@ -1,7 +1,7 @@
 //! E-mail indicators by canonical address, with a filter in front so that the addresses a scan
 //! meets (every `@` in a mail log) are dismissed before they are canonicalised.
 
-use super::hashing::{hash_fwd, random_seed, Filter};
+use super::hashing::{finish, hash_bytes_within, hash_fwd, random_seed, Filter};
 use super::values::ValueMap;
 use crate::indicator::{IndicatorId, Mode};
 
@@ -47,5 +47,13 @@ impl EmailSet {
     #[inline]
     pub fn may_contain(&self, addr: &[u8]) -> bool {
         !addr.is_ascii() || self.filter.may_contain(hash_fwd(self.seed, addr))
+    }
+
+    /// [`EmailSet::may_contain`] for the ASCII address `text[s..e]`, hashed with reads into
+    /// the text around it.
+    #[inline]
+    pub(crate) fn may_contain_ascii(&self, text: &[u8], s: usize, e: usize) -> bool {
+        self.filter
+            .may_contain(finish(hash_bytes_within(self.seed, text, s, e)))
     }
 }

@@ -173,28 +173,31 @@ fn colon_pass(walk: &Walk, out: &mut Vec<Match>, hits: &mut Vec<Hit>) {
     let want_v6 = !inner.ips.is_empty();
     let v6_run = |k: &Block| k.hex | k.colon | k.dot;
     let mut v6_done = 0;
-    for p in walk.positions(|k| k.colon) {
-        if want_urls && text[p..].starts_with(b"://") {
-            let mut s = p;
-            while s > 0 && is_scheme_byte(text[s - 1]) {
-                s -= 1;
+    walk.each_position(
+        |k| k.colon,
+        |p| {
+            if want_urls && text[p..].starts_with(b"://") {
+                let mut s = p;
+                while s > 0 && is_scheme_byte(text[s - 1]) {
+                    s -= 1;
+                }
+                if s < p && text[s].is_ascii_alphabetic() {
+                    url_token(inner, text, s, out, hits);
+                }
             }
-            if s < p && text[s].is_ascii_alphabetic() {
-                url_token(inner, text, s, out, hits);
+            if want_v6 && p >= v6_done {
+                let (s, e) = (walk.run_start(v6_run, p), walk.run_end(v6_run, p));
+                v6_done = e;
+                if !inner.ips.may_hold_v6_written(&text[s..e]) {
+                    return;
+                }
+                if let Some((t, addr)) = v6_token(text, s, e) {
+                    inner.ips.lookup(addr, hits);
+                    emit(out, s, t, hits);
+                }
             }
-        }
-        if want_v6 && p >= v6_done {
-            let (s, e) = (walk.run_start(v6_run, p), walk.run_end(v6_run, p));
-            v6_done = e;
-            if !inner.ips.may_hold_v6_written(&text[s..e]) {
-                continue;
-            }
-            if let Some((t, addr)) = v6_token(text, s, e) {
-                inner.ips.lookup(addr, hits);
-                emit(out, s, t, hits);
-            }
-        }
-    }
+        },
+    );
 }
 
 /// An IPv6 token from the run `text[s..e]`: not touching a letter or digit on either side,

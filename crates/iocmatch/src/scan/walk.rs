@@ -202,22 +202,17 @@ impl Walk<'_> {
         }
     }
 
-    /// The positions of the `class` bytes, in order.
-    pub(crate) fn positions(
-        &self,
-        class: impl Fn(&Block) -> u64 + Copy + 'static,
-    ) -> impl Iterator<Item = usize> + '_ {
-        self.blocks.iter().enumerate().flat_map(move |(b, blk)| {
+    /// Calls `each` with the position of every `class` byte, in order: a loop over each
+    /// block's bits, which compiles tighter than an iterator over them.
+    #[inline(always)]
+    pub(crate) fn each_position(&self, class: impl Fn(&Block) -> u64, mut each: impl FnMut(usize)) {
+        for (b, blk) in self.blocks.iter().enumerate() {
             let mut m = class(blk);
-            std::iter::from_fn(move || {
-                if m == 0 {
-                    return None;
-                }
-                let i = m.trailing_zeros() as usize;
+            while m != 0 {
+                each(b * 64 + m.trailing_zeros() as usize);
                 m &= m - 1;
-                Some(b * 64 + i)
-            })
-        })
+            }
+        }
     }
 
     /// Whether any byte of `s..e` is of `class`.
@@ -495,31 +490,39 @@ impl Walk<'_> {
     /// `._%+-`), the host run after it less trailing dots.
     pub(crate) fn emails(&self, out: &mut Vec<Match>) {
         let (inner, text) = (self.inner, self.text);
-        for p in self.positions(|k| k.at) {
-            // The masks give the run of ASCII host bytes; `%` and `+` (rare) are stepped over
-            // one byte at a time.
-            let mut s = self.run_start(|k| k.host & !k.high, p);
-            while s > 0 && super::boundary::is_local_byte(text[s - 1]) {
-                s -= 1;
-            }
-            let mut e = self.run_end(|k| k.host, p + 1);
-            while e > p + 1 && text[e - 1] == b'.' {
-                e -= 1;
-            }
-            if s == p || e == p + 1 || !inner.emails.may_contain(&text[s..e]) {
-                continue;
-            }
-            if let Ok(Ok(addr)) = std::str::from_utf8(&text[s..e]).map(normalize::email) {
-                for &(id, _) in inner.emails.get(&addr) {
-                    out.push(Match {
-                        start: s,
-                        end: e,
-                        indicator: id,
-                        how: How::Exact,
-                    });
+        self.each_position(
+            |k| k.at,
+            |p| {
+                // The masks give the run of ASCII host bytes; `%` and `+` (rare) are stepped over
+                // one byte at a time.
+                let mut s = self.run_start(|k| k.host & !k.high, p);
+                while s > 0 && super::boundary::is_local_byte(text[s - 1]) {
+                    s -= 1;
                 }
-            }
-        }
+                let mut e = self.run_end(|k| k.host, p + 1);
+                while e > p + 1 && text[e - 1] == b'.' {
+                    e -= 1;
+                }
+                if s == p || e == p + 1 {
+                    return;
+                }
+                // The local part is ASCII: only the domain may hold other bytes.
+                let ascii = !self.any(|k| k.high, p + 1, e);
+                if ascii && !inner.emails.may_contain_ascii(text, s, e) {
+                    return;
+                }
+                if let Ok(Ok(addr)) = std::str::from_utf8(&text[s..e]).map(normalize::email) {
+                    for &(id, _) in inner.emails.get(&addr) {
+                        out.push(Match {
+                            start: s,
+                            end: e,
+                            indicator: id,
+                            how: How::Exact,
+                        });
+                    }
+                }
+            },
+        );
     }
 }
 
