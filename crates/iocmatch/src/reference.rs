@@ -261,7 +261,9 @@ impl NaiveMatcher {
                     s -= 1;
                 }
                 let e = trim_dots(text, i + 1, run_end(text, i + 1, host_byte));
-                if s < i && e > i + 1 {
+                // A local part after a non-ASCII byte is the tail of a longer word.
+                let whole = s == 0 || text[s - 1] < 0x80;
+                if whole && s < i && e > i + 1 {
                     if let Ok(addr) = normalize::email(&String::from_utf8_lossy(&text[s..e])) {
                         if std::str::from_utf8(&text[i + 1..e]).is_ok() {
                             let hits = self

@@ -5,7 +5,7 @@
 //! unless some domain indicator is a single label) and gathered a window at a time. Runs of
 //! digits and dots that can be neither an address nor a URL start leave at once; the others
 //! are sorted by kind without branching on each, and each kind is looked up in a loop of its
-//! own: IPv4 candidates against the table's /24 bitmap, domain suffixes against the
+//! own: IPv4 candidates against the table's bitmaps, domain suffixes against the
 //! domain filter. The filter and bitmap reads of a window are independent of one another, so the
 //! processor overlaps their cache misses, and the branches of each loop see one kind of token.
 //! Only the few lookups that pass reach the maps.
@@ -503,7 +503,9 @@ impl Walk<'_> {
                 while e > p + 1 && text[e - 1] == b'.' {
                     e -= 1;
                 }
-                if s == p || e == p + 1 {
+                // A local part after a non-ASCII byte is the tail of a longer word (`rgen` of
+                // `jürgen@…`), not an address of its own.
+                if s == p || e == p + 1 || (s > 0 && text[s - 1] >= 0x80) {
                     return;
                 }
                 // The local part is ASCII: only the domain may hold other bytes.
