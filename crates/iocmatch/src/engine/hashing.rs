@@ -54,8 +54,8 @@ pub(crate) fn hash_within(seed: u64, text: &[u8], s: usize, e: usize) -> u64 {
 }
 
 /// [`hash_bytes`] of `text[s..e]` for spans of any length: whole words, the last read past
-/// `e` and masked where `text` has the bytes (no branch on the span's length, as in
-/// [`load_short`]); [`hash_bytes`] itself near the end of `text`.
+/// `e` and masked where `text` has the bytes (where [`load_short`] branches on the length of
+/// the last part); [`hash_bytes`] itself near the end of `text`.
 #[inline(always)]
 pub(crate) fn hash_bytes_within(seed: u64, text: &[u8], s: usize, e: usize) -> u64 {
     let n = e - s;

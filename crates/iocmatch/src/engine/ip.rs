@@ -6,8 +6,8 @@
 //! tables, usually one or two, where probing every length in the set would cost one probe per
 //! distinct length (a feed of mixed CIDRs easily has a dozen). Bitmaps of the /16s, /20s and
 //! /24s that some network touches, in front, turn away most addresses of real traffic with one
-//! or two reads, each from a cache level nearer than the next. IPv6 indicators, far fewer in feeds,
-//! are kept in one hash map per prefix length.
+//! to three reads, the smaller bitmaps first, from nearer caches. IPv6 indicators, far fewer
+//! in feeds, are kept in one hash map per prefix length.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -362,7 +362,8 @@ impl IpTable {
         }
     }
 
-    /// Whether some indicator covers part of the /24 block of `a` (one bit of a bitmap).
+    /// Whether some indicator may cover part of the /24 block of `a`: a bit each of the /16,
+    /// /20 and /24 bitmaps, read only while the answer is yes.
     #[inline(always)]
     pub(crate) fn may_hold_v4(&self, a: u32) -> bool {
         // `&&`: most addresses stop at a small bitmap and never read the larger ones. In a set of
