@@ -38,7 +38,9 @@ pub(crate) fn hash_bytes(seed: u64, b: &[u8]) -> u64 {
 
 /// [`hash_bytes`] of `text[s..e]`: for a span of one to eight bytes with eight bytes of `text`
 /// from `s`, one word read and masked, where [`load_short`] branches on the span's length
-/// (most labels of host names are this short). Other spans are [`hash_bytes`] itself.
+/// (most labels of host names are this short). Other spans are [`hash_bytes`] itself. For
+/// labels this is cheaper than [`hash_bytes_within`], whose word loop costs the scan 3.5 %
+/// more instructions when it hashes them.
 #[inline(always)]
 pub(crate) fn hash_within(seed: u64, text: &[u8], s: usize, e: usize) -> u64 {
     let n = e - s;

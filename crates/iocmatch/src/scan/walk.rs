@@ -487,7 +487,7 @@ impl Walk<'_> {
     }
 
     /// E-mail addresses around each `@`: the local part before it (letters, digits and
-    /// `._%+-`), the host run after it less trailing dots.
+    /// `._%+-`, and not after a non-ASCII byte), the host run after it less trailing dots.
     pub(crate) fn emails(&self, out: &mut Vec<Match>) {
         let (inner, text) = (self.inner, self.text);
         self.each_position(
