@@ -21,17 +21,14 @@ pub(crate) fn random_seed() -> u64 {
 /// Hashes a byte string eight bytes at a time, case folded (see `FOLD`).
 #[inline(always)]
 pub(crate) fn hash_bytes(seed: u64, b: &[u8]) -> u64 {
-    let mut h = seed ^ (b.len() as u64).wrapping_mul(M);
+    let mut h = start(seed, b.len());
     let mut chunks = b.chunks_exact(8);
     for c in &mut chunks {
-        let w = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]) | FOLD;
-        h = (h ^ w).wrapping_mul(M);
-        h ^= h >> 29;
+        h = mix(h, word(c));
     }
     let r = chunks.remainder();
     if !r.is_empty() {
-        h = (h ^ (load_short(r) | FOLD)).wrapping_mul(M);
-        h ^= h >> 29;
+        h = mix(h, load_short(r));
     }
     h
 }
@@ -45,12 +42,7 @@ pub(crate) fn hash_bytes(seed: u64, b: &[u8]) -> u64 {
 pub(crate) fn hash_within(seed: u64, text: &[u8], s: usize, e: usize) -> u64 {
     let n = e - s;
     match text.get(s..s + 8) {
-        Some(c) if n.wrapping_sub(1) < 8 => {
-            let w = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]])
-                & (u64::MAX >> (64 - 8 * n));
-            let h = (seed ^ (n as u64).wrapping_mul(M) ^ (w | FOLD)).wrapping_mul(M);
-            h ^ (h >> 29)
-        }
+        Some(c) if n.wrapping_sub(1) < 8 => mix(start(seed, n), low_bytes(word(c), n)),
         _ => hash_bytes(seed, &text[s..e]),
     }
 }
@@ -61,23 +53,42 @@ pub(crate) fn hash_within(seed: u64, text: &[u8], s: usize, e: usize) -> u64 {
 #[inline(always)]
 pub(crate) fn hash_bytes_within(seed: u64, text: &[u8], s: usize, e: usize) -> u64 {
     let n = e - s;
-    let h = seed ^ (n as u64).wrapping_mul(M);
     if n == 0 {
-        return h;
+        return start(seed, 0);
     }
     let Some(span) = text.get(s..s + n.div_ceil(8) * 8) else {
         return hash_bytes(seed, &text[s..e]);
     };
-    let word = |c: &[u8]| u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
     let (whole, last) = span.split_at(span.len() - 8);
-    let mut h = h;
-    for c in whole.chunks_exact(8) {
-        h = (h ^ (word(c) | FOLD)).wrapping_mul(M);
-        h ^= h >> 29;
-    }
-    let w = word(last) & (u64::MAX >> (64 - 8 * (n - whole.len())));
-    h = (h ^ (w | FOLD)).wrapping_mul(M);
+    let h = whole
+        .chunks_exact(8)
+        .fold(start(seed, n), |h, c| mix(h, word(c)));
+    mix(h, low_bytes(word(last), n - whole.len()))
+}
+
+/// The state a value of `n` bytes starts from.
+#[inline(always)]
+fn start(seed: u64, n: usize) -> u64 {
+    seed ^ (n as u64).wrapping_mul(M)
+}
+
+/// Mixes one word of a value, case folded, into the state.
+#[inline(always)]
+fn mix(h: u64, w: u64) -> u64 {
+    let h = (h ^ (w | FOLD)).wrapping_mul(M);
     h ^ (h >> 29)
+}
+
+/// Eight bytes as a little-endian word (`c` holds at least eight).
+#[inline(always)]
+fn word(c: &[u8]) -> u64 {
+    u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]])
+}
+
+/// The low `n` bytes of a word (`n` from 1 to 8), the others zero.
+#[inline(always)]
+fn low_bytes(w: u64, n: usize) -> u64 {
+    w & (u64::MAX >> (64 - 8 * n))
 }
 
 /// Up to 8 bytes as a little-endian word padded with zeros, without a variable-length copy:
