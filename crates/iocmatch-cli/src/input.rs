@@ -2,10 +2,11 @@
 //! log is scanned in parallel without being held in memory at once.
 
 use std::fs::File;
-use std::io::{self, BufReader, Read};
+use std::io::{self, BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
 
 use flate2::read::MultiGzDecoder;
+use memmap2::Mmap;
 
 /// Bytes read per block; a line longer than this grows the block until it ends.
 const BLOCK: usize = 8 * 1024 * 1024;
@@ -15,13 +16,70 @@ pub fn is_gzip(head: &[u8]) -> bool {
     head.starts_with(&[0x1f, 0x8b])
 }
 
-/// Opens a log: `-` is standard input; gzip (by its magic bytes) is decompressed.
-pub fn open(path: &Path) -> io::Result<Box<dyn Read + Send>> {
-    let raw: Box<dyn Read + Send> = if path.as_os_str() == "-" {
-        Box::new(io::stdin())
-    } else {
-        Box::new(File::open(path)?)
-    };
+/// A log opened for scanning.
+pub struct Input {
+    /// A large plain file mapped into memory, and how many of its leading bytes (its whole
+    /// lines) are scanned from the map.
+    mapped: Option<(Mmap, usize)>,
+    /// What is read after the map: the whole input when nothing is mapped; else the file from
+    /// the end of the mapped lines on (its unfinished last line, and whatever was appended since
+    /// it was opened).
+    rest: Box<dyn Read + Send>,
+}
+
+#[cfg(test)]
+impl Input {
+    /// Whether part of the input is scanned from a map.
+    fn is_mapped(&self) -> bool {
+        self.mapped.is_some()
+    }
+}
+
+/// Files above this size are mapped when the caller allows it; smaller ones are read, a
+/// mapping's setup being worth it only for large files.
+const MAP_ABOVE: u64 = 1024 * 1024;
+
+/// Opens a log: `-` is standard input; gzip (by its magic bytes) is decompressed. With
+/// `may_map`, a large plain regular file is mapped (see [`crate::mapped`]).
+pub fn open(path: &Path, may_map: bool) -> io::Result<Input> {
+    if path.as_os_str() == "-" {
+        return Ok(Input {
+            mapped: None,
+            rest: stream(Box::new(io::stdin()))?,
+        });
+    }
+    let mut file = File::open(path)?;
+    if may_map {
+        if let Some((map, lines_end)) = map_lines(&file)? {
+            file.seek(SeekFrom::Start(lines_end as u64))?;
+            return Ok(Input {
+                mapped: Some((map, lines_end)),
+                rest: Box::new(file),
+            });
+        }
+    }
+    Ok(Input {
+        mapped: None,
+        rest: stream(Box::new(file))?,
+    })
+}
+
+/// Maps `file` if it is a large plain regular file, with the end of its last whole line.
+fn map_lines(file: &File) -> io::Result<Option<(Mmap, usize)>> {
+    let md = file.metadata()?;
+    if !md.is_file() || md.len() <= MAP_ABOVE || usize::try_from(md.len()).is_err() {
+        return Ok(None);
+    }
+    Ok(crate::mapped::map(file, md.len())
+        .filter(|map| !is_gzip(map))
+        .map(|map| {
+            let lines_end = memchr::memrchr(b'\n', &map).map_or(0, |i| i + 1);
+            (map, lines_end)
+        }))
+}
+
+/// A stream, decompressed if it starts as gzip does.
+fn stream(raw: Box<dyn Read + Send>) -> io::Result<Box<dyn Read + Send>> {
     let mut buffered = BufReader::with_capacity(64 * 1024, raw);
     let head = io::BufRead::fill_buf(&mut buffered)?;
     if is_gzip(head) {
@@ -34,11 +92,16 @@ pub fn open(path: &Path) -> io::Result<Box<dyn Read + Send>> {
 /// Calls `f(block)` for consecutive blocks of whole lines (the last may lack its `\n`). With
 /// `read_ahead`, a second thread reads the next block while `f` works on this one.
 pub fn for_each_block(
-    r: impl Read + Send + 'static,
+    input: Input,
     read_ahead: bool,
     mut f: impl FnMut(&[u8]) -> io::Result<()>,
 ) -> io::Result<()> {
-    let mut reader = Blocks::new(r);
+    if let Some((map, lines_end)) = &input.mapped {
+        for block in whole_line_blocks(&map[..*lines_end]) {
+            f(block)?;
+        }
+    }
+    let mut reader = Blocks::new(input.rest);
     if !read_ahead {
         let mut buf = Vec::new();
         while reader.next_block(&mut buf)? {
@@ -69,6 +132,28 @@ pub fn for_each_block(
         let _ = spent_tx.send(block);
     }
     Ok(())
+}
+
+/// `bytes` in consecutive blocks of about [`BLOCK`] bytes, each ending just after a `\n` (or at
+/// the end of `bytes`); a line longer than a block is a block of its own.
+fn whole_line_blocks(bytes: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let mut start = 0;
+    std::iter::from_fn(move || {
+        if start == bytes.len() {
+            return None;
+        }
+        let want = start + BLOCK;
+        let end = if want >= bytes.len() {
+            bytes.len()
+        } else if let Some(i) = memchr::memrchr(b'\n', &bytes[start..want]) {
+            start + i + 1
+        } else {
+            memchr::memchr(b'\n', &bytes[want..]).map_or(bytes.len(), |i| want + i + 1)
+        };
+        let block = &bytes[start..end];
+        start = end;
+        Some(block)
+    })
 }
 
 /// Reads blocks of whole lines, each into a buffer the caller owns; the unfinished line at the
@@ -134,26 +219,110 @@ fn read_into(r: &mut impl Read, buf: &mut Vec<u8>, max: usize) -> io::Result<usi
 mod tests {
     use super::*;
 
-    #[test]
-    fn blocks_hold_whole_lines_and_count_them() {
+    /// Every block of `input`, checking that each but the last ends a line.
+    fn blocks_of(input: Input, read_ahead: bool) -> (Vec<u8>, usize) {
+        let (mut seen, mut blocks) = (Vec::new(), 0);
+        let mut last_open = false;
+        for_each_block(input, read_ahead, |b| {
+            assert!(
+                !last_open,
+                "a block that does not end a line came before another"
+            );
+            last_open = !b.ends_with(b"\n");
+            blocks += 1;
+            seen.extend_from_slice(b);
+            Ok(())
+        })
+        .unwrap();
+        (seen, blocks)
+    }
+
+    fn temp_file(name: &str, bytes: &[u8]) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("iocmatch-input-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(name);
+        std::fs::write(&path, bytes).unwrap();
+        path
+    }
+
+    /// Many short lines, one line of three blocks, and an unfinished last line.
+    fn sample() -> Vec<u8> {
         let mut data = Vec::new();
         for i in 0..2_000_000 {
             data.extend_from_slice(format!("{i}\n").as_bytes());
         }
         data.extend_from_slice(&vec![b'x'; 3 * BLOCK]);
         data.extend_from_slice(b"\nlast");
+        data
+    }
+
+    #[test]
+    fn streamed_blocks_hold_whole_lines() {
+        let data = sample();
         for read_ahead in [false, true] {
-            let mut seen = Vec::new();
-            let mut blocks = 0;
-            for_each_block(io::Cursor::new(data.clone()), read_ahead, |b| {
-                assert!(b.ends_with(b"\n") || seen.len() + b.len() == data.len());
-                blocks += 1;
-                seen.extend_from_slice(b);
-                Ok(())
-            })
-            .unwrap();
+            let input = Input {
+                mapped: None,
+                rest: Box::new(io::Cursor::new(data.clone())),
+            };
+            let (seen, blocks) = blocks_of(input, read_ahead);
             assert!(blocks > 1);
             assert_eq!(seen, data, "read ahead: {read_ahead}");
         }
+    }
+
+    #[test]
+    fn mapped_files_give_the_same_bytes_as_reads() {
+        let data = sample();
+        let path = temp_file("mapped.log", &data);
+        for read_ahead in [false, true] {
+            let input = open(&path, true).unwrap();
+            assert!(input.is_mapped());
+            let (seen, blocks) = blocks_of(input, read_ahead);
+            assert!(blocks > 1);
+            assert_eq!(seen, data, "read ahead: {read_ahead}");
+        }
+        assert!(!open(&path, false).unwrap().is_mapped());
+        let small = temp_file("small.log", b"a\nb\n");
+        assert!(!open(&small, true).unwrap().is_mapped());
+    }
+
+    /// Lines appended after the file was mapped are read after the map, the unfinished last
+    /// line of the map joined with them.
+    #[test]
+    fn lines_appended_after_mapping_are_read_too() {
+        let mut data = sample();
+        let path = temp_file("growing.log", &data);
+        let input = open(&path, true).unwrap();
+        assert!(input.is_mapped());
+        let more = b" line\nappended\n";
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap();
+        io::Write::write_all(&mut f, more).unwrap();
+        data.extend_from_slice(more);
+        let (seen, _) = blocks_of(input, false);
+        assert_eq!(seen, data);
+    }
+
+    /// A large file without a newline maps no lines: all of it is read.
+    #[test]
+    fn one_long_line_is_read_whole() {
+        let data = vec![b'y'; 2 * MAP_ABOVE as usize];
+        let path = temp_file("one-line.log", &data);
+        let (seen, _) = blocks_of(open(&path, true).unwrap(), false);
+        assert_eq!(seen, data);
+    }
+
+    #[test]
+    fn gzip_files_are_not_mapped() {
+        let data = sample();
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        io::Write::write_all(&mut gz, &data).unwrap();
+        let path = temp_file("packed.log.gz", &gz.finish().unwrap());
+        assert!(std::fs::metadata(&path).unwrap().len() > MAP_ABOVE);
+        let input = open(&path, true).unwrap();
+        assert!(!input.is_mapped());
+        assert_eq!(blocks_of(input, false).0, data);
     }
 }

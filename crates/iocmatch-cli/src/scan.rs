@@ -12,14 +12,26 @@ use iocmatch::Matcher;
 use rayon::prelude::*;
 
 use crate::args::Output;
-use crate::input;
 use crate::render::{self, Place};
+use crate::{input, mapped};
 
 /// Files of at most this size on disk (and not gzip) are scanned side by side.
 const SMALL_FILE: u64 = 1024 * 1024;
 
 /// Files scanned side by side per thread before their records are written.
 const RUN_PER_THREAD: usize = 4;
+
+/// How one input is read.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Reading {
+    /// Into buffers only (files scanned side by side: one mapped file at a time is what the
+    /// `SIGBUS` message can name).
+    Buffered,
+    /// Mapped if large and plain, else in blocks, each read after the last one's scan.
+    InTurn,
+    /// Mapped if large and plain, else in blocks, the next read while this one is scanned.
+    Ahead,
+}
 
 /// What every input's scan shares.
 pub struct Scanner<'a> {
@@ -74,7 +86,7 @@ impl Scanner<'_> {
                         .par_iter()
                         .map(|path| {
                             let mut records = Vec::new();
-                            let outcome = self.scan_input(path, false, &mut records);
+                            let outcome = self.scan_input(path, Reading::Buffered, &mut records);
                             (records, outcome)
                         })
                         .collect()
@@ -93,7 +105,12 @@ impl Scanner<'_> {
                 i += run;
             } else {
                 // Reading the next block beside the scan is worth it only with threads to spare.
-                let outcome = self.scan_input(&files[i], threads > 1, out);
+                let reading = if threads > 1 {
+                    Reading::Ahead
+                } else {
+                    Reading::InTurn
+                };
+                let outcome = self.scan_input(&files[i], reading, out);
                 done(outcome)?;
                 i += 1;
             }
@@ -102,13 +119,15 @@ impl Scanner<'_> {
     }
 
     /// Scans one input block by block, writing its records to `sink` as each block is done.
-    fn scan_input(&self, path: &Path, read_ahead: bool, sink: &mut impl Write) -> Outcome {
+    fn scan_input(&self, path: &Path, reading: Reading, sink: &mut impl Write) -> Outcome {
         let name = display_name(path);
         let (mut any, mut bytes) = (false, 0);
         let mut found = Vec::new();
         let mut lines_before = 0;
-        let result = input::open(path).and_then(|r| {
-            input::for_each_block(r, read_ahead, |block| {
+        let may_map = reading != Reading::Buffered;
+        let named = may_map.then(|| mapped::Named::new(&name));
+        let result = input::open(path, may_map).and_then(|r| {
+            input::for_each_block(r, reading == Reading::Ahead, |block| {
                 bytes += block.len();
                 found.clear();
                 let first_line = lines_before;
@@ -145,6 +164,7 @@ impl Scanner<'_> {
                 Ok(())
             })
         });
+        drop(named);
         Outcome {
             name,
             any,

@@ -22,14 +22,22 @@ fn run(args: &[&str], stdin: Option<&[u8]>) -> Output {
     });
     cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
     let mut child = cmd.spawn().expect("iocmatch runs");
-    if let Some(input) = stdin {
-        // A command that fails on its arguments may exit before reading its input.
-        match child.stdin.take().unwrap().write_all(input) {
-            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
-            r => r.unwrap(),
-        }
-    }
-    child.wait_with_output().unwrap()
+    let Some(input) = stdin else {
+        return child.wait_with_output().unwrap();
+    };
+    // Input is written beside the reading of the output, which a large input's records could
+    // otherwise fill the pipe with before all of it is written.
+    let mut pipe = child.stdin.take().unwrap();
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            // A command that fails on its arguments may exit before reading its input.
+            match pipe.write_all(input) {
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+                r => r.unwrap(),
+            }
+        });
+        child.wait_with_output().unwrap()
+    })
 }
 
 fn records(out: &Output) -> Vec<Value> {
@@ -666,6 +674,25 @@ fn large_inputs_number_lines_across_blocks_on_one_thread_or_two() {
     let one = scan("1", s(&path));
     let two = scan("2", s(&path));
     assert_eq!(one.stdout, two.stdout, "one thread and two agree");
+    // The file is mapped; standard input is read in blocks, and must give the same records.
+    for threads in ["1", "2"] {
+        let mut args = vec!["scan", "-j", threads];
+        args.extend(inds);
+        args.push("-");
+        let piped = records(&run(&args, Some(&big)));
+        let without_file = |recs: &[Value]| -> Vec<Value> {
+            let mut recs = recs.to_vec();
+            recs.iter_mut().for_each(|r| {
+                r.as_object_mut().unwrap().remove("file");
+            });
+            recs
+        };
+        assert_eq!(
+            without_file(&piped),
+            without_file(&records(&one)),
+            "{threads} thread(s) on standard input"
+        );
+    }
     let recs = records(&one);
     assert_eq!(recs.len(), once.len() * copies);
     let lines_per_copy = log.iter().filter(|&&b| b == b'\n').count() as u64;
@@ -681,6 +708,42 @@ fn large_inputs_number_lines_across_blocks_on_one_thread_or_two() {
     }
     let err = String::from_utf8_lossy(&one.stderr);
     assert!(err.contains(&format!("bytes={} ", big.len())), "{err}");
+}
+
+/// A large file is scanned from a map; truncated under the scan, it ends the run with an error
+/// that names it, not a signal death.
+#[test]
+fn a_log_truncated_while_mapped_is_an_error_naming_it() {
+    let ind = temp_file("t.txt", b"evil.example\n");
+    let path = temp_file(
+        "truncated.log",
+        &b"query evil.example from host\n".repeat(2_000_000),
+    );
+    let mut child = Command::new(env!("CARGO_BIN_EXE_iocmatch"))
+        .args(["scan", "-j1", "-i", s(&ind), s(&path)])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Every line matches: the first block's records fill the pipe and hold the scan there
+    // until they are read, so the file is truncated with most of it not yet scanned.
+    let mut stdout = child.stdout.take().unwrap();
+    let mut first = [0u8; 1];
+    std::io::Read::read_exact(&mut stdout, &mut first).unwrap();
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&path)
+        .unwrap()
+        .set_len(0)
+        .unwrap();
+    std::io::Read::read_to_end(&mut stdout, &mut Vec::new()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains(&format!("{}: the file shrank", s(&path))),
+        "{err}"
+    );
 }
 
 #[test]
