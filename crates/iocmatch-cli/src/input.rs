@@ -97,8 +97,11 @@ pub fn for_each_block(
     mut f: impl FnMut(&[u8]) -> io::Result<()>,
 ) -> io::Result<()> {
     if let Some((map, lines_end)) = &input.mapped {
+        let mut start = 0;
         for block in whole_line_blocks(&map[..*lines_end]) {
             f(block)?;
+            crate::mapped::release(map, start, block.len());
+            start += block.len();
         }
     }
     let mut reader = Blocks::new(input.rest);

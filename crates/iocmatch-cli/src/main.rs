@@ -68,6 +68,13 @@ fn io_err(e: io::Error) -> Failure {
     Failure::Io(e.to_string())
 }
 
+/// The most memory this process has held resident, in KiB, where the system says (Linux).
+fn peak_resident_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
 /// `scan`: every match in every input, in input order. Returns whether anything matched.
 fn scan(a: ScanArgs) -> Result<bool, Failure> {
     let started = Instant::now();
@@ -115,8 +122,9 @@ fn scan(a: ScanArgs) -> Result<bool, Failure> {
     out.flush().map_err(io_err)?;
     if a.timing {
         let scan_s = loaded.elapsed().as_secs_f64();
+        let peak = peak_resident_kib().map_or(String::new(), |k| format!(" peak_rss_kib={k}"));
         eprintln!(
-            "iocmatch: timing: load_s={:.3} scan_s={scan_s:.3} bytes={bytes} mb_s={:.1}",
+            "iocmatch: timing: load_s={:.3} scan_s={scan_s:.3} bytes={bytes} mb_s={:.1}{peak}",
             (loaded - started).as_secs_f64(),
             bytes as f64 / 1e6 / scan_s.max(1e-9)
         );

@@ -1,6 +1,6 @@
 //! Large plain log files mapped into memory, so that the scan reads the operating system's cached
-//! pages in place instead of copying every byte into a buffer first (on a cached 271 MB log the
-//! copy was a quarter of a one-thread scan's time).
+//! pages in place instead of copying every byte into a buffer first. Pages are let go block by
+//! block as the scan passes them, so a mapped file of any size keeps about one block resident.
 //!
 //! A mapped file that shrinks under the scan (truncated in place, as `copytruncate` log rotation
 //! does) makes the next read of a page past its new end raise `SIGBUS`. That cannot be turned
@@ -25,6 +25,19 @@ pub fn map(file: &File, len: u64) -> Option<Mmap> {
     // The scan reads the file once, front to back: ask for read-ahead.
     let _ = map.advise(Advice::Sequential);
     Some(map)
+}
+
+/// Drops the pages of `map[start..start + len]` (a block already scanned) from this process, so
+/// that its resident memory stays about a block however large the file is. They stay in the
+/// operating system's cache; reading them again (the page the next block starts in) maps them
+/// again, unchanged.
+pub fn release(map: &Mmap, start: usize, len: usize) {
+    // SAFETY: the map is a shared read-only map of a file; MADV_DONTNEED on it unmaps pages
+    // that the next access maps again from the file, with the same bytes (it zero-fills only
+    // private or anonymous memory). No reference into the range is used after the call but
+    // through `map`, which reads the file again.
+    #[allow(unsafe_code)]
+    let _ = unsafe { map.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, start, len) };
 }
 
 /// The name of the mapped file being scanned, for the `SIGBUS` message. Only the scan of one

@@ -746,6 +746,34 @@ fn a_log_truncated_while_mapped_is_an_error_naming_it() {
     );
 }
 
+/// The pages of a mapped log are let go block by block: scanning a log of 256 MiB keeps the
+/// process well under that resident (without it, the whole file would be).
+#[test]
+fn a_mapped_log_is_not_held_resident_whole() {
+    let ind = temp_file("r.txt", b"evil.example\n");
+    let path = temp_file("resident.log", b"");
+    let line = b"1700000000.1\tCabc\t10.0.0.1\t53\tudp\twww.example.org\t-\n";
+    let mut f = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
+    for _ in 0..256 * 1024 * 1024 / line.len() {
+        f.write_all(line).unwrap();
+    }
+    f.into_inner().unwrap().sync_all().unwrap();
+    let out = run(&["scan", "--timing", "-j1", "-i", s(&ind), s(&path)], None);
+    std::fs::remove_file(&path).unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    let peak_kib: u64 = err
+        .split("peak_rss_kib=")
+        .nth(1)
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no peak in {err}"));
+    assert!(
+        peak_kib < 128 * 1024,
+        "peak resident {} MiB",
+        peak_kib / 1024
+    );
+}
+
 #[test]
 fn many_small_files_are_scanned_side_by_side_and_reported_in_order() {
     // More small files than one side-by-side run takes, a file that cannot be read among them,
