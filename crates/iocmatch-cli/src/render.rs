@@ -47,7 +47,8 @@ fn origin_json(o: &Origin) -> Value {
         obj.insert("valid_until".into(), json!(t.to_string()));
     }
     if !m.extra.is_empty() {
-        obj.insert("extra".into(), json!(m.extra));
+        let pairs = m.extra.iter().map(|(k, v)| (k.clone(), json!(v)));
+        obj.insert("extra".into(), Value::Object(pairs.collect()));
     }
     Value::Object(obj)
 }

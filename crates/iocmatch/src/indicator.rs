@@ -1,6 +1,5 @@
 //! The indicator model: what an indicator is, where it came from, and what it carries.
 
-use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
 use std::sync::Arc;
@@ -295,7 +294,75 @@ pub struct Metadata {
     /// is loaded but matches only when `CompileOptions::include_non_ids` asks for it.
     pub to_ids: Option<bool>,
     /// Any other key/value pairs, as the source named them.
-    pub extra: BTreeMap<String, String>,
+    pub extra: Extra,
+}
+
+/// The key/value pairs a source gives beyond the typed fields, in key order, each key once.
+///
+/// Most records carry none to a handful, so they are kept in a vector sorted by key and sized to
+/// what it holds: a `BTreeMap` allocates a node for eleven pairs (over 500 bytes) with the
+/// first one, which at a million indicators was most of a loaded set's memory.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Extra(Vec<(String, String)>);
+
+impl Extra {
+    /// The value under `key`.
+    pub fn get(&self, key: &str) -> Option<&String> {
+        let i = self.find(key).ok()?;
+        Some(&self.0[i].1)
+    }
+
+    /// Sets `key` to `value`; returns the value it replaced.
+    pub fn insert(&mut self, key: String, value: String) -> Option<String> {
+        match self.find(&key) {
+            Ok(i) => Some(std::mem::replace(&mut self.0[i].1, value)),
+            Err(i) => {
+                self.0.reserve_exact(1);
+                self.0.insert(i, (key, value));
+                None
+            }
+        }
+    }
+
+    /// The pairs in key order.
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &String)> {
+        self.0.iter().map(|(k, v)| (k, v))
+    }
+
+    /// How many pairs there are.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    fn find(&self, key: &str) -> Result<usize, usize> {
+        self.0.binary_search_by(|(k, _)| k.as_str().cmp(key))
+    }
+}
+
+impl std::ops::Index<&str> for Extra {
+    type Output = String;
+
+    /// The value under `key`; panics if there is none, as indexing a map does.
+    fn index(&self, key: &str) -> &String {
+        self.get(key)
+            .unwrap_or_else(|| panic!("no extra field {key:?}"))
+    }
+}
+
+impl FromIterator<(String, String)> for Extra {
+    /// Later pairs replace earlier ones with the same key.
+    fn from_iter<I: IntoIterator<Item = (String, String)>>(pairs: I) -> Extra {
+        let mut extra = Extra::default();
+        for (k, v) in pairs {
+            extra.insert(k, v);
+        }
+        extra
+    }
 }
 
 /// One source's statement of an indicator: which feed, where in it, and with what metadata.
@@ -393,5 +460,37 @@ impl Record {
     pub fn mode(mut self, mode: Mode) -> Record {
         self.mode = Some(mode);
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Pairs come out in key order whatever order they went in, a key set twice keeps its last
+    /// value, and the vector holds no spare room for the common single pair.
+    #[test]
+    fn extra_is_a_small_ordered_map() {
+        let mut extra = Extra::default();
+        assert!(extra.is_empty());
+        assert_eq!(extra.insert("zeek_type".into(), "Intel::ADDR".into()), None);
+        assert_eq!(extra.0.capacity(), 1);
+        for k in ["port", "uuid", "category", "zeek_type"] {
+            extra.insert(k.into(), format!("{k}-value"));
+        }
+        let keys: Vec<&str> = extra.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(keys, ["category", "port", "uuid", "zeek_type"]);
+        assert_eq!(extra.len(), 4);
+        assert_eq!(extra["zeek_type"], "zeek_type-value");
+        assert_eq!(extra.get("port").map(String::as_str), Some("port-value"));
+        assert_eq!(extra.get("absent"), None);
+        let collected: Extra = [("b", "1"), ("a", "2"), ("b", "3")]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let pairs: Vec<(&String, &String)> = collected.iter().collect();
+        assert_eq!(pairs.len(), 2);
+        assert_eq!((pairs[0].0.as_str(), pairs[0].1.as_str()), ("a", "2"));
+        assert_eq!((pairs[1].0.as_str(), pairs[1].1.as_str()), ("b", "3"));
     }
 }

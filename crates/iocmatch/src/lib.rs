@@ -50,7 +50,9 @@ mod time;
 pub use engine::{Hit, How};
 pub use error::{Diagnostic, Error, Severity};
 pub use guard::{BroadPolicy, Guards};
-pub use indicator::{Indicator, IndicatorId, Kind, Location, Metadata, Mode, Origin, Record};
+pub use indicator::{
+    Extra, Indicator, IndicatorId, Kind, Location, Metadata, Mode, Origin, Record,
+};
 pub use matcher::{CompileOptions, LineMatch, Match, Matcher};
 pub use refang::refang;
 pub use set::{IndicatorSet, LoadOptions, LoadReport, SetStats};

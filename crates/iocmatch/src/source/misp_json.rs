@@ -22,7 +22,6 @@
 //! | `user-agent` | user-agent |
 //! | `pattern-in-traffic`, `pattern-in-file`, `pattern-in-memory` | literal |
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use serde_json::{Map, Value};
@@ -402,7 +401,7 @@ impl Reader<'_> {
             meta.to_ids = flag(a.get("to_ids"));
             meta.description = text(a.get("comment"));
             meta.tags = info.tags.iter().cloned().chain(tags(a)).collect();
-            let mut extra: BTreeMap<String, String> = info.extra.iter().cloned().collect();
+            let mut extra: crate::Extra = info.extra.iter().cloned().collect();
             extra.insert("misp_type".into(), ty.clone());
             extra.insert("json_path".into(), path.to_string());
             for (key, name) in [
