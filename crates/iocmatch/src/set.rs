@@ -241,19 +241,24 @@ impl IndicatorSet {
             ..LoadReport::default()
         };
         report.rejected = report.diagnostics.len();
-        let mut ready = Vec::with_capacity(parsed.records.len());
-        for mut rec in parsed.records {
-            match check_record(&mut rec, opts) {
+        // Every record is checked before any is inserted (a strict load inserts none if one
+        // fails); the records stay where the parser put them, beside their checked values.
+        let mut records = parsed.records;
+        let mut checked = Vec::with_capacity(records.len());
+        for rec in &mut records {
+            checked.push(match check_record(rec, opts) {
                 Ok((n, warnings)) => {
                     report.diagnostics.extend(warnings);
-                    ready.push((n, rec));
+                    Some(n)
                 }
                 Err(d) => {
                     report.diagnostics.push(d);
                     report.rejected += 1;
+                    None
                 }
-            }
+            });
         }
+        let accepted = checked.iter().filter(|n| n.is_some()).count();
         report
             .diagnostics
             .sort_by(|a, b| a.location.cmp(&b.location));
@@ -265,17 +270,19 @@ impl IndicatorSet {
                 diagnostics: report.diagnostics,
             });
         }
-        if self.indicators.len() + ready.len() > u32::MAX as usize {
+        if self.indicators.len() + accepted > u32::MAX as usize {
             return Err(Error::Limit(format!(
                 "{input}: more than {} indicators",
                 u32::MAX
             )));
         }
         let (before, merged_before) = (self.indicators.len(), self.merged);
-        self.reserve(ready.len());
-        for (n, rec) in ready {
-            *report.per_kind.entry(n.kind).or_insert(0) += 1;
-            self.insert(n, rec);
+        self.reserve(accepted);
+        for (rec, n) in records.into_iter().zip(checked) {
+            if let Some(n) = n {
+                *report.per_kind.entry(n.kind).or_insert(0) += 1;
+                self.insert(n, rec);
+            }
         }
         report.added = self.indicators.len() - before;
         report.merged = self.merged - merged_before;

@@ -234,6 +234,9 @@ pub(crate) fn each_line(
     if input.is_empty() {
         return;
     }
+    // About one record a line: sized once, the list is not copied as it grows.
+    out.records
+        .reserve(memchr::memchr_iter(b'\n', input).count() + 1);
     for (i, line) in input.split(|&b| b == b'\n').enumerate() {
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         let loc = Location {
