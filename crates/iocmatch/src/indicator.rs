@@ -297,6 +297,15 @@ pub struct Metadata {
     pub extra: Extra,
 }
 
+impl Metadata {
+    /// The empty metadata, shared by every origin that has none.
+    pub fn none() -> Arc<Metadata> {
+        static NONE: std::sync::LazyLock<Arc<Metadata>> =
+            std::sync::LazyLock::new(|| Arc::new(Metadata::default()));
+        NONE.clone()
+    }
+}
+
 /// The key/value pairs a source gives beyond the typed fields, in key order, each key once.
 ///
 /// Most records carry none to a handful, so they are kept in a vector sorted by key and sized to
@@ -372,8 +381,26 @@ pub struct Origin {
     pub source: Arc<str>,
     /// Where the record was read.
     pub location: Location,
-    /// What the source said about the indicator.
-    pub meta: Metadata,
+    /// What the source said about the indicator. Shared: origins without metadata all hold one
+    /// empty value (a plain list's millions of records pay a pointer each, not the 150 bytes of
+    /// the fields), and changing it through [`Origin::meta_mut`] copies it first.
+    pub meta: Arc<Metadata>,
+}
+
+impl Origin {
+    /// An origin with no metadata.
+    pub fn new(source: Arc<str>, location: Location) -> Origin {
+        Origin {
+            source,
+            location,
+            meta: Metadata::none(),
+        }
+    }
+
+    /// The metadata, to change: this origin's own copy.
+    pub fn meta_mut(&mut self) -> &mut Metadata {
+        Arc::make_mut(&mut self.meta)
+    }
 }
 
 /// A normalised indicator: kind, canonical value, match mode and every source that named it.
@@ -442,11 +469,7 @@ impl Record {
             value: value.into(),
             kind: None,
             mode: None,
-            origin: Origin {
-                source: Arc::from(source),
-                location: Location::api(),
-                meta: Metadata::default(),
-            },
+            origin: Origin::new(Arc::from(source), Location::api()),
         }
     }
 
@@ -466,6 +489,25 @@ impl Record {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Origins without metadata share one empty value; changing one origin's metadata gives it
+    /// its own copy and leaves the others, and the shared value, as they were.
+    #[test]
+    fn metadata_is_shared_until_changed() {
+        let a = Record::new("evil.example", "feed");
+        let mut b = Record::new("bad.example", "feed");
+        assert!(Arc::ptr_eq(&a.origin.meta, &b.origin.meta));
+        b.origin.meta_mut().description = Some("phishing".into());
+        assert!(!Arc::ptr_eq(&a.origin.meta, &b.origin.meta));
+        assert_eq!(b.origin.meta.description.as_deref(), Some("phishing"));
+        assert_eq!(*a.origin.meta, Metadata::default());
+        assert_eq!(*Metadata::none(), Metadata::default());
+        // A copy of a record shares its metadata; changing the copy's leaves the first.
+        let mut c = b.clone();
+        c.origin.meta_mut().confidence = Some(80);
+        assert_eq!(b.origin.meta.confidence, None);
+        assert_eq!(c.origin.meta.description.as_deref(), Some("phishing"));
+    }
 
     /// Pairs come out in key order whatever order they went in, a key set twice keeps its last
     /// value, and the vector holds no spare room for the common single pair.

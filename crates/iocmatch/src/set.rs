@@ -443,7 +443,7 @@ fn check_record(
 
 /// Copies MISP `first_seen` / `last_seen` (kept in `extra`) into an absent validity window.
 fn seen_as_validity(rec: &mut Record) -> Result<(), String> {
-    let meta = &mut rec.origin.meta;
+    let meta = rec.origin.meta_mut();
     for (key, slot) in [
         ("first_seen", &mut meta.valid_from),
         ("last_seen", &mut meta.valid_until),

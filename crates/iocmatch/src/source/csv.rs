@@ -242,7 +242,7 @@ pub fn parse(
                 }
             }
             if let Some(p) = &port {
-                rec.origin.meta.extra.insert("port".into(), p.clone());
+                rec.origin.meta_mut().extra.insert("port".into(), p.clone());
             }
             recs.push(rec);
         }

@@ -397,7 +397,7 @@ impl Reader<'_> {
                 info.source.as_ref().unwrap_or(self.source),
             );
             rec.kind = Some(*kind);
-            let meta = &mut rec.origin.meta;
+            let meta = rec.origin.meta_mut();
             meta.to_ids = flag(a.get("to_ids"));
             meta.description = text(a.get("comment"));
             meta.tags = info.tags.iter().cloned().chain(tags(a)).collect();

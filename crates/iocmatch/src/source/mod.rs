@@ -269,7 +269,7 @@ pub(crate) fn each_line(
 /// (comma-separated), `to_ids` (true/false), `valid_from`, `valid_until`; any other key is kept
 /// in `extra`.
 pub(crate) fn apply_field(rec: &mut Record, key: &str, value: &str) -> Result<(), String> {
-    let meta = &mut rec.origin.meta;
+    let meta = rec.origin.meta_mut();
     match key {
         "kind" | "type" => rec.kind = Some(value.parse()?),
         "match" | "mode" => rec.mode = Some(value.parse()?),
@@ -311,10 +311,6 @@ pub(crate) fn record(value: &str, location: Location, source: &Arc<str>) -> Reco
         value: value.to_string(),
         kind: None,
         mode: None,
-        origin: crate::indicator::Origin {
-            source: source.clone(),
-            location,
-            meta: Default::default(),
-        },
+        origin: crate::indicator::Origin::new(source.clone(), location),
     }
 }

@@ -489,7 +489,7 @@ pub fn parse(input: &[u8], file: &Arc<str>, source: &Arc<str>) -> Parsed {
             }
         };
         let mut base: Record = record("", super::at_line(file, 0), source);
-        let meta = &mut base.origin.meta;
+        let meta = base.origin.meta_mut();
         meta.description = text(obj.get("name")).or_else(|| text(obj.get("description")));
         meta.confidence = obj
             .get("confidence")

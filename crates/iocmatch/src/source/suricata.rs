@@ -72,7 +72,7 @@ pub fn parse_dataset(input: &[u8], file: &Arc<str>, source: &Arc<str>) -> Parsed
         rec.mode = mode;
         if let Some(r) = reputation {
             rec.origin
-                .meta
+                .meta_mut()
                 .extra
                 .insert("reputation".into(), r.to_string());
         }
@@ -149,7 +149,7 @@ pub fn parse_iprep_with(
         } else {
             Kind::Ipv4
         });
-        let extra = &mut rec.origin.meta.extra;
+        let extra = &mut rec.origin.meta_mut().extra;
         extra.insert("category".into(), category.to_string());
         extra.insert("score".into(), score.to_string());
         if let Some(name) = category.parse::<u8>().ok().and_then(|c| categories.get(&c)) {

@@ -28,7 +28,7 @@ pub fn parse(input: &[u8], file: &Arc<str>, source: &Arc<str>) -> Parsed {
             let result = match field.split_once('=') {
                 Some((k, v)) if is_key(k) => apply_field(&mut rec, k.trim(), v.trim()),
                 _ if rec.origin.meta.description.is_none() => {
-                    rec.origin.meta.description = Some(field.to_string());
+                    rec.origin.meta_mut().description = Some(field.to_string());
                     Ok(())
                 }
                 _ => Err(format!(

@@ -104,7 +104,7 @@ fn row(line: &str, c: &Columns, loc: crate::Location, source: &Arc<str>) -> Resu
     let ty = cells[c.kind].trim();
     rec.kind = Some(kind_of(ty, value)?);
     rec.origin
-        .meta
+        .meta_mut()
         .extra
         .insert("zeek_type".into(), ty.to_string());
     for (name, cell) in c.names.iter().zip(&cells) {
