@@ -308,9 +308,9 @@ impl Metadata {
 
 /// The key/value pairs a source gives beyond the typed fields, in key order, each key once.
 ///
-/// Most records carry none to a handful, so they are kept in a vector sorted by key and sized to
-/// what it holds: a `BTreeMap` allocates a node for eleven pairs (over 500 bytes) with the
-/// first one, which at a million indicators was most of a loaded set's memory.
+/// Most records carry none to a handful, so they are kept in a vector sorted by key, the first
+/// pair allocated to size: a `BTreeMap` allocates a node for eleven pairs (544 bytes) with the
+/// first one, which at a million Zeek intel records was about half of a loaded set's memory.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Extra(Vec<(String, String)>);
 
@@ -326,16 +326,29 @@ impl Extra {
         match self.find(&key) {
             Ok(i) => Some(std::mem::replace(&mut self.0[i].1, value)),
             Err(i) => {
-                self.0.reserve_exact(1);
+                if self.0.is_empty() {
+                    self.0.reserve_exact(1); // the common single pair, with no spare room
+                }
                 self.0.insert(i, (key, value));
                 None
             }
         }
     }
 
+    /// Whether there is a value under `key`.
+    pub fn contains_key(&self, key: &str) -> bool {
+        self.find(key).is_ok()
+    }
+
+    /// Takes the value under `key` out.
+    pub fn remove(&mut self, key: &str) -> Option<String> {
+        let i = self.find(key).ok()?;
+        Some(self.0.remove(i).1)
+    }
+
     /// The pairs in key order.
     pub fn iter(&self) -> impl Iterator<Item = (&String, &String)> {
-        self.0.iter().map(|(k, v)| (k, v))
+        self.into_iter()
     }
 
     /// How many pairs there are.
@@ -360,6 +373,18 @@ impl std::ops::Index<&str> for Extra {
     fn index(&self, key: &str) -> &String {
         self.get(key)
             .unwrap_or_else(|| panic!("no extra field {key:?}"))
+    }
+}
+
+impl<'a> IntoIterator for &'a Extra {
+    type Item = (&'a String, &'a String);
+    type IntoIter = std::iter::Map<
+        std::slice::Iter<'a, (String, String)>,
+        fn(&'a (String, String)) -> (&'a String, &'a String),
+    >;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter().map(|(k, v)| (k, v))
     }
 }
 
@@ -526,6 +551,11 @@ mod tests {
         assert_eq!(extra["zeek_type"], "zeek_type-value");
         assert_eq!(extra.get("port").map(String::as_str), Some("port-value"));
         assert_eq!(extra.get("absent"), None);
+        assert!(extra.contains_key("uuid") && !extra.contains_key("absent"));
+        assert_eq!(extra.remove("uuid").as_deref(), Some("uuid-value"));
+        assert_eq!(extra.remove("uuid"), None);
+        let keys: Vec<&str> = (&extra).into_iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(keys, ["category", "port", "zeek_type"]);
         let collected: Extra = [("b", "1"), ("a", "2"), ("b", "3")]
             .into_iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))

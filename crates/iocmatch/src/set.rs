@@ -443,16 +443,22 @@ fn check_record(
 
 /// Copies MISP `first_seen` / `last_seen` (kept in `extra`) into an absent validity window.
 fn seen_as_validity(rec: &mut Record) -> Result<(), String> {
-    let meta = rec.origin.meta_mut();
-    for (key, slot) in [
-        ("first_seen", &mut meta.valid_from),
-        ("last_seen", &mut meta.valid_until),
-    ] {
-        if slot.is_none() {
-            if let Some(t) = meta.extra.get(key) {
-                *slot = Some(crate::Timestamp::parse(t).map_err(|e| format!("{key}: {e}"))?);
-            }
+    let meta = &rec.origin.meta;
+    let seen = |key: &str, unset: bool| -> Result<Option<crate::Timestamp>, String> {
+        match meta.extra.get(key) {
+            Some(t) if unset => crate::Timestamp::parse(t)
+                .map(Some)
+                .map_err(|e| format!("{key}: {e}")),
+            _ => Ok(None),
         }
+    };
+    let from = seen("first_seen", meta.valid_from.is_none())?;
+    let until = seen("last_seen", meta.valid_until.is_none())?;
+    // Only a record that gains a window end is given its own copy of the metadata.
+    if from.is_some() || until.is_some() {
+        let meta = rec.origin.meta_mut();
+        meta.valid_from = meta.valid_from.or(from);
+        meta.valid_until = meta.valid_until.or(until);
     }
     Ok(())
 }

@@ -43,7 +43,7 @@ fn per_record(text: &str, records: usize) -> usize {
 
 /// A Zeek intel record (indicator, type, source, description) held in a set costs its value,
 /// its origin with the metadata, and the index: a few hundred bytes, kept under 600, so that a
-/// per-record structure of the old size (a map node of 500 bytes for the one `zeek_type` pair)
+/// per-record structure of the old size (a map node of 544 bytes for the one `zeek_type` pair)
 /// shows up here first. A plain-list record has no metadata: it shares the one empty value
 /// and costs under 200 bytes (259 when each origin held the metadata fields itself).
 #[test]

@@ -14,7 +14,7 @@ use std::str::FromStr;
 use std::sync::Arc;
 
 use crate::error::Diagnostic;
-use crate::indicator::{Location, Record};
+use crate::indicator::{Location, Metadata, Record};
 
 /// What a parser read from one input.
 #[derive(Debug, Default)]
@@ -234,9 +234,6 @@ pub(crate) fn each_line(
     if input.is_empty() {
         return;
     }
-    // About one record a line: sized once, the list is not copied as it grows.
-    out.records
-        .reserve(memchr::memchr_iter(b'\n', input).count() + 1);
     for (i, line) in input.split(|&b| b == b'\n').enumerate() {
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         let loc = Location {
@@ -269,11 +266,19 @@ pub(crate) fn each_line(
 /// (comma-separated), `to_ids` (true/false), `valid_from`, `valid_until`; any other key is kept
 /// in `extra`.
 pub(crate) fn apply_field(rec: &mut Record, key: &str, value: &str) -> Result<(), String> {
-    let meta = rec.origin.meta_mut();
     match key {
         "kind" | "type" => rec.kind = Some(value.parse()?),
         "match" | "mode" => rec.mode = Some(value.parse()?),
         "source" => rec.origin.source = Arc::from(value),
+        // Only fields of the metadata give the record its own copy of it.
+        _ => apply_meta(rec.origin.meta_mut(), key, value)?,
+    }
+    Ok(())
+}
+
+/// [`apply_field`] for the keys that set metadata.
+fn apply_meta(meta: &mut Metadata, key: &str, value: &str) -> Result<(), String> {
+    match key {
         "desc" | "description" => meta.description = Some(value.to_string()),
         "reference" | "url" => meta.reference = Some(value.to_string()),
         "confidence" => {
