@@ -35,13 +35,14 @@ impl Input {
     }
 }
 
-/// Files above this size are mapped when the caller allows it; smaller ones are read, a
-/// mapping's setup being worth it only for large files.
-const MAP_ABOVE: u64 = 1024 * 1024;
+/// Files of at most this size are small: read rather than mapped (a map's setup pays only for
+/// large files), and scanned side by side (see `scan`).
+pub const SMALL_FILE: u64 = 1024 * 1024;
 
 /// Opens a log: `-` is standard input; gzip (by its magic bytes) is decompressed. With
-/// `may_map`, a large plain regular file is mapped (see [`crate::mapped`]).
-pub fn open(path: &Path, may_map: bool) -> io::Result<Input> {
+/// `map_as` (the name the input is reported under), a large plain regular file is mapped (see
+/// [`crate::mapped`]); without, it is read.
+pub fn open(path: &Path, map_as: Option<&str>) -> io::Result<Input> {
     if path.as_os_str() == "-" {
         return Ok(Input {
             mapped: None,
@@ -49,8 +50,8 @@ pub fn open(path: &Path, may_map: bool) -> io::Result<Input> {
         });
     }
     let mut file = File::open(path)?;
-    if may_map {
-        if let Some((map, lines_end)) = map_lines(&file)? {
+    if let Some(name) = map_as {
+        if let Some((map, lines_end)) = map_lines(&file, name)? {
             file.seek(SeekFrom::Start(lines_end as u64))?;
             return Ok(Input {
                 mapped: Some((map, lines_end)),
@@ -65,17 +66,32 @@ pub fn open(path: &Path, may_map: bool) -> io::Result<Input> {
 }
 
 /// Maps `file` if it is a large plain regular file, with the end of its last whole line.
-fn map_lines(file: &File) -> io::Result<Option<(Mmap, usize)>> {
+/// A file without a newline maps no lines and is read instead.
+#[cfg(unix)]
+fn map_lines(file: &File, name: &str) -> io::Result<Option<(Mmap, usize)>> {
     let md = file.metadata()?;
-    if !md.is_file() || md.len() <= MAP_ABOVE || usize::try_from(md.len()).is_err() {
+    if !md.is_file() || md.len() <= SMALL_FILE || usize::try_from(md.len()).is_err() {
         return Ok(None);
     }
-    Ok(crate::mapped::map(file, md.len())
-        .filter(|map| !is_gzip(map))
-        .map(|map| {
-            let lines_end = memchr::memrchr(b'\n', &map).map_or(0, |i| i + 1);
-            (map, lines_end)
-        }))
+    let Some(map) = crate::mapped::map(file, md.len()) else {
+        return Ok(None);
+    };
+    // The file may have shrunk since its size was read: these reads of the map are guarded as
+    // the scan's are.
+    let lines_end = {
+        let _scanning = crate::mapped::Scanning::new(name, &map);
+        if is_gzip(&map) {
+            return Ok(None);
+        }
+        memchr::memrchr(b'\n', &map)
+    };
+    Ok(lines_end.map(|i| (map, i + 1)))
+}
+
+/// Mapping is for Unix only: elsewhere every file is read.
+#[cfg(not(unix))]
+fn map_lines(_: &File, _: &str) -> io::Result<Option<(Mmap, usize)>> {
+    Ok(None)
 }
 
 /// A stream, decompressed if it starts as gzip does.
@@ -90,13 +106,18 @@ fn stream(raw: Box<dyn Read + Send>) -> io::Result<Box<dyn Read + Send>> {
 }
 
 /// Calls `f(block)` for consecutive blocks of whole lines (the last may lack its `\n`). With
-/// `read_ahead`, a second thread reads the next block while `f` works on this one.
+/// `read_ahead`, a second thread reads the next block while `f` works on this one (the mapped
+/// part of an input needs no reading: its blocks are its map's). `name` is the input's name
+/// in the message if a mapped file shrinks under the scan.
 pub fn for_each_block(
     input: Input,
     read_ahead: bool,
+    name: &str,
     mut f: impl FnMut(&[u8]) -> io::Result<()>,
 ) -> io::Result<()> {
+    #[cfg(unix)]
     if let Some((map, lines_end)) = &input.mapped {
+        let _scanning = crate::mapped::Scanning::new(name, map);
         let mut start = 0;
         for block in whole_line_blocks(&map[..*lines_end]) {
             f(block)?;
@@ -104,6 +125,8 @@ pub fn for_each_block(
             start += block.len();
         }
     }
+    #[cfg(not(unix))]
+    let _ = name;
     let mut reader = Blocks::new(input.rest);
     if !read_ahead {
         let mut buf = Vec::new();
@@ -226,7 +249,7 @@ mod tests {
     fn blocks_of(input: Input, read_ahead: bool) -> (Vec<u8>, usize) {
         let (mut seen, mut blocks) = (Vec::new(), 0);
         let mut last_open = false;
-        for_each_block(input, read_ahead, |b| {
+        for_each_block(input, read_ahead, "test input", |b| {
             assert!(
                 !last_open,
                 "a block that does not end a line came before another"
@@ -246,6 +269,12 @@ mod tests {
         let path = dir.join(name);
         std::fs::write(&path, bytes).unwrap();
         path
+    }
+
+    fn remove(paths: &[std::path::PathBuf]) {
+        for p in paths {
+            std::fs::remove_file(p).unwrap();
+        }
     }
 
     /// Many short lines, one line of three blocks, and an unfinished last line.
@@ -278,15 +307,16 @@ mod tests {
         let data = sample();
         let path = temp_file("mapped.log", &data);
         for read_ahead in [false, true] {
-            let input = open(&path, true).unwrap();
+            let input = open(&path, Some("test input")).unwrap();
             assert!(input.is_mapped());
             let (seen, blocks) = blocks_of(input, read_ahead);
             assert!(blocks > 1);
             assert_eq!(seen, data, "read ahead: {read_ahead}");
         }
-        assert!(!open(&path, false).unwrap().is_mapped());
+        assert!(!open(&path, None).unwrap().is_mapped());
         let small = temp_file("small.log", b"a\nb\n");
-        assert!(!open(&small, true).unwrap().is_mapped());
+        assert!(!open(&small, Some("test input")).unwrap().is_mapped());
+        remove(&[path, small]);
     }
 
     /// Lines appended after the file was mapped are read after the map, the unfinished last
@@ -295,7 +325,7 @@ mod tests {
     fn lines_appended_after_mapping_are_read_too() {
         let mut data = sample();
         let path = temp_file("growing.log", &data);
-        let input = open(&path, true).unwrap();
+        let input = open(&path, Some("test input")).unwrap();
         assert!(input.is_mapped());
         let more = b" line\nappended\n";
         let mut f = std::fs::OpenOptions::new()
@@ -306,15 +336,20 @@ mod tests {
         data.extend_from_slice(more);
         let (seen, _) = blocks_of(input, false);
         assert_eq!(seen, data);
+        remove(&[path]);
     }
 
-    /// A large file without a newline maps no lines: all of it is read.
+    /// A large file without a newline is not mapped (a map would hold no whole line): all of it
+    /// is read.
     #[test]
     fn one_long_line_is_read_whole() {
-        let data = vec![b'y'; 2 * MAP_ABOVE as usize];
+        let data = vec![b'y'; 2 * SMALL_FILE as usize];
         let path = temp_file("one-line.log", &data);
-        let (seen, _) = blocks_of(open(&path, true).unwrap(), false);
+        let input = open(&path, Some("test input")).unwrap();
+        assert!(!input.is_mapped());
+        let (seen, _) = blocks_of(input, false);
         assert_eq!(seen, data);
+        remove(&[path]);
     }
 
     #[test]
@@ -323,9 +358,10 @@ mod tests {
         let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
         io::Write::write_all(&mut gz, &data).unwrap();
         let path = temp_file("packed.log.gz", &gz.finish().unwrap());
-        assert!(std::fs::metadata(&path).unwrap().len() > MAP_ABOVE);
-        let input = open(&path, true).unwrap();
+        assert!(std::fs::metadata(&path).unwrap().len() > SMALL_FILE);
+        let input = open(&path, Some("test input")).unwrap();
         assert!(!input.is_mapped());
         assert_eq!(blocks_of(input, false).0, data);
+        remove(&[path]);
     }
 }

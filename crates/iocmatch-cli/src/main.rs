@@ -3,6 +3,7 @@
 mod args;
 mod input;
 mod load;
+#[cfg(unix)]
 mod mapped;
 mod render;
 mod scan;

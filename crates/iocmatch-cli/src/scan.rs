@@ -12,11 +12,8 @@ use iocmatch::Matcher;
 use rayon::prelude::*;
 
 use crate::args::Output;
+use crate::input::{self, SMALL_FILE};
 use crate::render::{self, Place};
-use crate::{input, mapped};
-
-/// Files of at most this size on disk (and not gzip) are scanned side by side.
-const SMALL_FILE: u64 = 1024 * 1024;
 
 /// Files scanned side by side per thread before their records are written.
 const RUN_PER_THREAD: usize = 4;
@@ -24,8 +21,8 @@ const RUN_PER_THREAD: usize = 4;
 /// How one input is read.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Reading {
-    /// Into buffers only (files scanned side by side: one mapped file at a time is what the
-    /// `SIGBUS` message can name).
+    /// Read, never mapped (files scanned side by side: one mapped file at a time is what the
+    /// `SIGBUS` handler can tell apart).
     Buffered,
     /// Mapped if large and plain, else in blocks, each read after the last one's scan.
     InTurn,
@@ -124,10 +121,9 @@ impl Scanner<'_> {
         let (mut any, mut bytes) = (false, 0);
         let mut found = Vec::new();
         let mut lines_before = 0;
-        let may_map = reading != Reading::Buffered;
-        let named = may_map.then(|| mapped::Named::new(&name));
-        let result = input::open(path, may_map).and_then(|r| {
-            input::for_each_block(r, reading == Reading::Ahead, |block| {
+        let map_as = (reading != Reading::Buffered).then_some(name.as_str());
+        let result = input::open(path, map_as).and_then(|r| {
+            input::for_each_block(r, reading == Reading::Ahead, &name, |block| {
                 bytes += block.len();
                 found.clear();
                 let first_line = lines_before;
@@ -161,10 +157,12 @@ impl Scanner<'_> {
                     }
                     writeln!(sink, "{rec}")?;
                 }
-                Ok(())
+                // Each block's records go out before the next block is read, so that an input
+                // that ends the run (a mapped file truncated under the scan) loses at most the
+                // records of the block it was in. A buffer sink (files side by side) holds them.
+                sink.flush()
             })
         });
-        drop(named);
         Outcome {
             name,
             any,
