@@ -326,9 +326,10 @@ impl Matcher {
         let b = host.as_bytes();
         let b = b.strip_suffix(b".").unwrap_or(b);
         let from = out.len();
-        // A valid ASCII name is validated and probed in one pass; anything else (IDNs,
-        // upper-case Unicode, invalid names) goes through the full normalisation.
-        if !(b.is_ascii() && self.inner.domains.probe_token(b, out)) {
+        // A valid ASCII name is validated and probed in one pass (a byte outside ASCII fails its
+        // validation); anything else (IDNs, upper-case Unicode, invalid names) goes through the
+        // full normalisation.
+        if !self.inner.domains.probe_token(b, out) {
             let d = normalize::domain(host).map_err(Error::InvalidValue)?;
             self.inner.probe_domain(&d, out);
         }
