@@ -102,6 +102,11 @@ pub struct ScanArgs {
     /// reading, scanning and printing the inputs took for how many bytes.
     #[arg(long)]
     pub timing: bool,
+    /// Read large files into buffers instead of mapping them. A mapped file that is truncated
+    /// while it is scanned (log rotation by copytruncate) stops the run with an error; a read
+    /// one just ends early.
+    #[arg(long)]
+    pub no_mmap: bool,
     /// Log files to scan (gzip is detected); `-` or none for standard input.
     #[arg(value_name = "FILE")]
     pub files: Vec<PathBuf>,

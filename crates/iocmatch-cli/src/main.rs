@@ -104,6 +104,7 @@ fn scan(a: ScanArgs) -> Result<bool, Failure> {
         shown_allow: shown_allow.as_deref(),
         output: a.output,
         pool: &pool,
+        map_large_files: !a.no_mmap,
     };
     scanner
         .scan_all(&files, &mut out, |outcome| {

@@ -37,6 +37,8 @@ pub struct Scanner<'a> {
     pub shown_allow: Option<&'a Allowlist>,
     pub output: Output,
     pub pool: &'a rayon::ThreadPool,
+    /// Whether large plain files are mapped (else read, as small ones are).
+    pub map_large_files: bool,
 }
 
 /// How the scan of one input went.
@@ -121,7 +123,8 @@ impl Scanner<'_> {
         let (mut any, mut bytes) = (false, 0);
         let mut found = Vec::new();
         let mut lines_before = 0;
-        let map_as = (reading != Reading::Buffered).then_some(name.as_str());
+        let may_map = self.map_large_files && reading != Reading::Buffered;
+        let map_as = may_map.then_some(name.as_str());
         let result = input::open(path, map_as).and_then(|r| {
             input::for_each_block(r, reading == Reading::Ahead, &name, |block| {
                 bytes += block.len();

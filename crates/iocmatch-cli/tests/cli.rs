@@ -674,6 +674,10 @@ fn large_inputs_number_lines_across_blocks_on_one_thread_or_two() {
     let one = scan("1", s(&path));
     let two = scan("2", s(&path));
     assert_eq!(one.stdout, two.stdout, "one thread and two agree");
+    let mut args = vec!["scan", "--no-mmap", "-j", "2"];
+    args.extend(inds);
+    args.push(s(&path));
+    assert_eq!(run(&args, None).stdout, one.stdout, "read, not mapped");
     // The file is mapped; standard input is read in blocks, and must give the same records.
     for threads in ["1", "2"] {
         let mut args = vec!["scan", "-j", threads];
@@ -710,25 +714,26 @@ fn large_inputs_number_lines_across_blocks_on_one_thread_or_two() {
     assert!(err.contains(&format!("bytes={} ", big.len())), "{err}");
 }
 
-/// A large file is scanned from a map; truncated under the scan, it ends the run with an error
-/// that names it, not a signal death, and the records of the file before it are not lost.
-#[test]
-fn a_log_truncated_while_mapped_is_an_error_naming_it() {
+/// Scans a file before a large log in which every line matches, truncates the log once its
+/// records start to come, and returns the run's output with the text of the records read.
+fn scan_truncated(extra: &[&str]) -> (Output, String, PathBuf, PathBuf) {
     let ind = temp_file("t.txt", b"evil.example\n");
     let before = temp_file("before-truncated.log", b"one evil.example\n");
     let path = temp_file(
         "truncated.log",
         &b"query evil.example from host\n".repeat(2_000_000),
     );
+    let mut args = vec!["scan", "-j1", "-i", s(&ind)];
+    args.extend(extra);
+    args.extend([s(&before), s(&path)]);
     let mut child = Command::new(env!("CARGO_BIN_EXE_iocmatch"))
-        .args(["scan", "-j1", "-i", s(&ind), s(&before), s(&path)])
+        .args(&args)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    // Every line matches: the first block's records fill the pipe and hold the scan there
-    // until they are read, so once one of them is read the file is truncated with most of it
-    // not yet scanned.
+    // The first block's records fill the pipe and hold the scan there until they are read, so
+    // once one of them is read the log is truncated with most of it not yet scanned.
     let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
     let mut text = String::new();
     while !text.contains(s(&path)) {
@@ -742,9 +747,18 @@ fn a_log_truncated_while_mapped_is_an_error_naming_it() {
         .unwrap()
         .set_len(0)
         .unwrap();
-    std::io::Read::read_to_end(&mut stdout, &mut Vec::new()).unwrap();
+    std::io::Read::read_to_string(&mut stdout, &mut text).unwrap();
     let out = child.wait_with_output().unwrap();
     std::fs::remove_file(&path).unwrap();
+    (out, text, before, path)
+}
+
+/// A large file is scanned from a map; truncated under the scan, it ends the run with an error
+/// that names it, not a signal death, and the records of the file before it are not lost. Read
+/// instead (`--no-mmap`), it just ends early.
+#[test]
+fn a_log_truncated_while_mapped_is_an_error_naming_it() {
+    let (out, text, before, path) = scan_truncated(&[]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(
@@ -753,6 +767,13 @@ fn a_log_truncated_while_mapped_is_an_error_naming_it() {
     );
     let first_record: Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
     assert_eq!(first_record["file"], s(&before));
+
+    let (out, text, _, _) = scan_truncated(&["--no-mmap"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(!err.contains("shrank"), "{err}");
+    let read = text.lines().count();
+    assert!(read > 1 && read < 2_000_001, "{read} records");
 }
 
 /// The pages of a mapped log are let go block by block: scanning a log of 64 MiB keeps the
