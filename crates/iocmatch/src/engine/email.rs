@@ -41,19 +41,16 @@ impl EmailSet {
         self.map.get(canonical)
     }
 
-    /// Whether an address written `addr` may be stored. The filter's hash folds ASCII case, so
-    /// an ASCII address whose domain differs from the canonical one only by case passes;
-    /// non-ASCII addresses (IDN domains) always may.
+    /// Whether the address written `text[s..e]` may be stored (`ascii`: whether it is all
+    /// ASCII, which the scan knows from its masks). The filter's hash folds ASCII case, so an
+    /// ASCII address whose domain differs from the canonical one only by case passes; non-ASCII
+    /// addresses (IDN domains, stored in punycode) always may. Hashed with reads into the text
+    /// around the address.
     #[inline]
-    pub fn may_contain(&self, addr: &[u8]) -> bool {
-        !addr.is_ascii() || self.filter.may_contain(hash_fwd(self.seed, addr))
-    }
-
-    /// [`EmailSet::may_contain`] for the ASCII address `text[s..e]`, hashed with reads into
-    /// the text around it.
-    #[inline]
-    pub(crate) fn may_contain_ascii(&self, text: &[u8], s: usize, e: usize) -> bool {
-        self.filter
-            .may_contain(finish(hash_bytes_within(self.seed, text, s, e)))
+    pub(crate) fn may_contain(&self, text: &[u8], s: usize, e: usize, ascii: bool) -> bool {
+        !ascii
+            || self
+                .filter
+                .may_contain(finish(hash_bytes_within(self.seed, text, s, e)))
     }
 }

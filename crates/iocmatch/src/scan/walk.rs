@@ -510,7 +510,7 @@ impl Walk<'_> {
                 }
                 // The local part is ASCII: only the domain may hold other bytes.
                 let ascii = !self.any(|k| k.high, p + 1, e);
-                if ascii && !inner.emails.may_contain_ascii(text, s, e) {
+                if !inner.emails.may_contain(text, s, e, ascii) {
                     return;
                 }
                 if let Ok(Ok(addr)) = std::str::from_utf8(&text[s..e]).map(normalize::email) {
