@@ -336,13 +336,15 @@ impl IpTable {
         for lens in &mut self.region_lens[first..first + regions] {
             *lens |= 1 << prefix;
         }
-        self.v4_regions.set_range(1 << 16, first, regions);
-        let sectors = 1 << 20u8.saturating_sub(prefix);
-        self.v4_sectors
-            .set_range(1 << 20, (masked >> 12) as usize, sectors);
-        let blocks = 1 << 24u8.saturating_sub(prefix);
-        self.v4_blocks
-            .set_range(1 << 24, (masked >> 8) as usize, blocks);
+        for (map, bits) in [
+            (&mut self.v4_regions, 16u8),
+            (&mut self.v4_sectors, 20),
+            (&mut self.v4_blocks, 24),
+        ] {
+            // The network's /`bits` units: one bit each in a map of 2^bits.
+            let units = 1 << bits.saturating_sub(prefix);
+            map.set_range(1 << bits, (masked >> (32 - bits)) as usize, units);
+        }
     }
 
     /// Appends every indicator containing `addr`: the exact address first, then networks from the
