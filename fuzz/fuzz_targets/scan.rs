@@ -1,0 +1,38 @@
+//! The scan engine against the naive reference: the same matches for the whole text, and line by
+//! line from `scan_lines`.
+#![no_main]
+
+use iocmatch::reference::NaiveMatcher;
+use libfuzzer_sys::fuzz_target;
+
+#[path = "common.rs"]
+mod common;
+
+fuzz_target!(|data: &[u8]| {
+    let Some(case) = common::Case::new(data) else {
+        return;
+    };
+    let Some((set, m)) = case.compile() else {
+        return;
+    };
+    let naive = NaiveMatcher::new(set.indicators());
+    let text = case.text;
+    assert_eq!(m.scan(text), naive.scan(text), "whole text");
+
+    let mut expected = Vec::new();
+    let mut start = 0;
+    for (n, raw) in text.split(|&b| b == b'\n').enumerate() {
+        if start > text.len() {
+            break;
+        }
+        let line = raw.strip_suffix(b"\r").unwrap_or(raw);
+        expected.extend(naive.scan(line).into_iter().map(|x| (n, start, x)));
+        start += raw.len() + 1;
+    }
+    let got: Vec<_> = m
+        .scan_lines(text)
+        .iter()
+        .map(|l| (l.line, l.line_start, l.m))
+        .collect();
+    assert_eq!(got, expected, "line by line");
+});
