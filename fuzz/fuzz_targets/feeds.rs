@@ -10,7 +10,9 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     // The first byte picks a format, or detection from the content.
-    let format = Format::ALL.get(usize::from(pick) % (Format::ALL.len() + 1)).copied();
+    let format = Format::ALL
+        .get(usize::from(pick) % (Format::ALL.len() + 1))
+        .copied();
     let mut set = IndicatorSet::new();
     let opts = LoadOptions {
         format,
@@ -20,7 +22,10 @@ fuzz_target!(|data: &[u8]| {
     let report = set
         .load("fuzz", input, &opts)
         .expect("a lenient load reports bad records and never fails");
-    assert_eq!(report.added + report.merged + report.rejected, report.records);
+    assert_eq!(
+        report.added + report.merged + report.rejected,
+        report.records
+    );
     let errors = report
         .diagnostics
         .iter()

@@ -24,7 +24,11 @@ fuzz_target!(|data: &[u8]| {
     let q = query.trim();
 
     if let Ok(addr) = q.parse::<IpAddr>() {
-        let fast: BTreeSet<_> = m.ip(addr).into_iter().map(|h| (h.indicator, h.how)).collect();
+        let fast: BTreeSet<_> = m
+            .ip(addr)
+            .into_iter()
+            .map(|h| (h.indicator, h.how))
+            .collect();
         let slow: BTreeSet<_> = naive.ip(addr).into_iter().collect();
         assert_eq!(fast, slow, "ip {addr}");
     }
