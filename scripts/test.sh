@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # Runs every check and test of the project: formatting, lints, the Rust test suites (unit, the
 # shared TOML case suite, differential proptests, CLI end-to-end tests, generator checks) and the
-# doc examples. Ends with one summary line of passed and failed tests.
+# doc examples; the fuzz targets are formatted, linted and compiled on stable (running them needs
+# nightly and cargo-fuzz: see the README). Ends with one summary line of passed and failed tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
+cargo fmt --manifest-path fuzz/Cargo.toml -- --check
 echo "== cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
+cargo clippy --manifest-path fuzz/Cargo.toml --locked -- -D warnings
 echo "== cargo test"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
