@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Writes starting corpora for the fuzz targets from the project's own cases and examples:
-corpus/scan and corpus/lookups get each test case's indicators and input (split as the targets
-read them), corpus/feeds gets each example feed once per format byte. Run from this folder."""
+corpus/scan and corpus/lookups get each plain-list test case's indicators and input (split as
+the targets read them); corpus/feeds gets the cases of other formats with their format byte,
+each example feed and a small MISP event and STIX bundle once per format byte. Needs Python
+3.11 or later (tomllib). Run from this folder."""
 
 import hashlib
 import pathlib
@@ -12,7 +14,25 @@ ROOT = HERE.parent
 SPLIT = b"\n--\n"
 ALL_POOL = (2**32 - 1).to_bytes(4, "little")
 NO_POOL = bytes(4)
-FORMATS = 10  # Format::ALL has nine; the tenth value asks for detection
+# Format::ALL in its order; the byte after the last asks for detection.
+FORMATS = ["text", "zeek-intel", "misp-json", "misp-csv", "misp-freetext", "stix2",
+           "suricata-dataset", "suricata-iprep", "csv"]
+
+MISP_EVENT = b"""{"Event": {"info": "seed", "Attribute": [
+ {"type": "ip-dst", "value": "192.0.2.1", "to_ids": true},
+ {"type": "domain", "value": "evil.example", "to_ids": true},
+ {"type": "url", "value": "http://evil.example/a", "to_ids": true},
+ {"type": "md5", "value": "d41d8cd98f00b204e9800998ecf8427e", "to_ids": true},
+ {"type": "ip-dst|port", "value": "192.0.2.7|443", "to_ids": true},
+ {"type": "text", "value": "not matched", "to_ids": false}]}}"""
+
+STIX_BUNDLE = b"""{"type": "bundle", "id": "bundle--1", "objects": [
+ {"type": "indicator", "spec_version": "2.1", "id": "indicator--1", "pattern_type": "stix",
+  "pattern": "[ipv4-addr:value = '192.0.2.0/24'] OR [domain-name:value = 'evil.example']",
+  "valid_from": "2024-01-01T00:00:00Z"},
+ {"type": "indicator", "spec_version": "2.1", "id": "indicator--2", "pattern_type": "stix",
+  "pattern": "[file:hashes.'SHA-256' = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855']",
+  "valid_from": "2024-01-01T00:00:00Z"}]}"""
 
 
 def write(target: str, data: bytes) -> None:
@@ -26,6 +46,10 @@ def main() -> None:
         for case in tomllib.loads(path.read_text()).get("case", []):
             indicators = case.get("indicators", "").encode()
             text = case.get("input", "").encode()
+            if case.get("format", "text") != "text":
+                # The scan and lookup targets read their indicators as a plain list.
+                write("feeds", bytes([FORMATS.index(case["format"])]) + indicators)
+                continue
             write("scan", NO_POOL + indicators + SPLIT + text)
             write("scan", ALL_POOL + indicators + SPLIT + text)
             for token in text.split():
@@ -33,9 +57,9 @@ def main() -> None:
     for log in sorted((ROOT / "examples" / "logs").glob("*.log")):
         lines = log.read_bytes().splitlines(keepends=True)
         write("scan", ALL_POOL + b"".join(lines[:40]))
-    for feed in sorted((ROOT / "examples" / "indicators").iterdir()):
-        body = feed.read_bytes()[:4096]
-        for f in range(FORMATS):
+    feeds = [f.read_bytes()[:4096] for f in sorted((ROOT / "examples" / "indicators").iterdir())]
+    for body in feeds + [MISP_EVENT, STIX_BUNDLE]:
+        for f in range(len(FORMATS) + 1):
             write("feeds", bytes([f]) + body)
     print("corpora written under", HERE / "corpus")
 

@@ -1,7 +1,9 @@
 //! What the targets share: a pool of indicators of every kind, picked by the first bytes of an
 //! input, so that the fuzzer starts from sets that hit, and the split of the rest of the input.
+// Each target includes this module and uses part of it.
+#![allow(dead_code)]
 
-use iocmatch::{IndicatorSet, LoadOptions, Matcher};
+use iocmatch::{Clock, IndicatorSet, LoadOptions, Match, Matcher, Timestamp};
 
 /// Plain-list indicator lines: every kind and mode, with overlapping networks and parents.
 const POOL: &[&str] = &[
@@ -61,8 +63,9 @@ impl<'a> Case<'a> {
         Some(Case { indicators, text })
     }
 
-    /// The set and its matcher, or `None` when the set does not compile (a regex over the
-    /// size limit, say), which is an error the library reports, not a failure.
+    /// The set and its matcher on the fixed clock [`NOW`], or `None` when the set does not
+    /// compile (a regex over the size limit, say), which is an error the library reports, not a
+    /// failure.
     pub fn compile(&self) -> Option<(IndicatorSet, Matcher)> {
         let mut set = IndicatorSet::new();
         let opts = LoadOptions {
@@ -77,7 +80,28 @@ impl<'a> Case<'a> {
             report.records,
             "every record accounted for"
         );
-        let m = set.compile().ok()?;
+        let m = set.compile().ok()?.with_clock(Clock::Fixed(NOW));
         Some((set, m))
     }
+}
+
+/// The time the targets match at, so that indicators' validity windows (`valid_until=` and
+/// the like, which the fuzzer writes too) give the same verdict on every run: 2026-01-01.
+pub const NOW: Timestamp = Timestamp(1_767_225_600);
+
+/// Whether indicator `id` of `set` is valid at [`NOW`]: the naive reference knows no validity
+/// windows, so its hits are filtered by this before they are compared.
+pub fn valid_now(set: &IndicatorSet, id: iocmatch::IndicatorId) -> bool {
+    set.indicators()[id.index()].valid_at(NOW)
+}
+
+/// The naive reference's matches in `text` of indicators valid at [`NOW`].
+pub fn naive_scan(
+    set: &IndicatorSet,
+    naive: &iocmatch::reference::NaiveMatcher,
+    text: &[u8],
+) -> Vec<Match> {
+    let mut found = naive.scan(text);
+    found.retain(|m| valid_now(set, m.indicator));
+    found
 }
