@@ -16,10 +16,11 @@ less the run on an empty input, or where compiling takes most of the wall time, 
 log written four times over less the run on the log once, divided by three; at 1M indicators the load and compile of
 every engine varies more than a short scan takes, so a difference with the empty run alone
 would be noise; for iocmatch it also checks every reported token. The engines run in rounds:
-all of them in the first, then again, in the same order, those whose scan took under 20 seconds
-(--rounds, default 3), the same rule for every engine, as this shared machine's timings move by
-up to a third. Each engine's row is its fastest round, and the one-thread ratio is also given
-round by round, iocmatch against the fastest peer of the same round. It prints a Markdown table
+all of them in the first, then again, in the same order, those whose first run (load, compile
+and scan) took under 20 seconds (--rounds, default 3), the same rule for every engine, as this
+shared machine's timings move by up to a third. Each engine's row is its fastest round, and the
+one-thread ratio is also given round by round, iocmatch against the fastest peer of the same
+round (a peer run once counts with that run in every round). It prints a Markdown table
 and writes it, with a PNG chart, to benches/results/peers-<size>.md and .png.
 
 Usage: python3 benches/peers/run.py [--indicators N] [--lines N] [--rounds N] [--no-install]
@@ -287,11 +288,12 @@ def main():
         return dict(mbps=size_mb / scan_s, compile_s=compile_s, rss=rss, precision=precision,
                     recall=recall, exact=exact, wall=wall)
 
-    # Rounds: every engine once, then the engines whose scan took under 20 seconds again, in the
-    # same order, so that each round's engines ran within a minute or two of each other and a
+    # Rounds: every engine once, then the engines whose first run (load, compile and scan) took
+    # under 20 seconds again, in the same order, so that each round's engines ran within a minute or two of each other and a
     # ratio taken within one round is not skewed by the machine's load changing between them.
+    rounds = max(args.rounds, 1)
     runs = {}
-    for r in range(max(args.rounds, 1)):
+    for r in range(rounds):
         for name, run in engines:
             if name.startswith("ripgrep") and not shutil.which("rg"):
                 continue
@@ -320,7 +322,7 @@ def main():
     # Ratios round by round: iocmatch on one thread against the fastest peer of the same round
     # (peers run once count in every round with their one figure), and two threads against one.
     paired, threads = [], []
-    for r in range(max(args.rounds, 1)):
+    for r in range(rounds):
         def in_round(name):
             ms = runs.get(name, [])
             return next((m["mbps"] for m in ms if m["round"] == r), ms[0]["mbps"] if ms else None)
@@ -367,8 +369,8 @@ def main():
             print(f"{name}: skipped: {e}", file=sys.stderr)
 
     md = [f"Corpus: {args.indicators:,} indicators, {args.lines:,} Zeek TSV lines ({size_mb:.0f} MB), "
-          f"{len(expected_rows)} planted hits on {len(expected)} lines; one run of {args.rounds} "
-          f"rounds, this machine ({os.cpu_count()} cores).", "",
+          f"{len(expected_rows)} planted hits on {len(expected)} lines; one run of {rounds} "
+          f"round{'s' if rounds > 1 else ''}, this machine ({os.cpu_count()} cores).", "",
           "| engine | scan MB/s (best round) | rounds | compile s | peak RSS MiB | precision | recall | every token right | x best peer |",
           "|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
@@ -377,8 +379,9 @@ def main():
                   f"{r['rss']:.0f} | {r['precision']:.3f} | {r['recall']:.3f} | "
                   f"{r['exact'] or '-'} | {ratio} |")
     if paired:
-        md += ["", "iocmatch (1 thread) against the fastest peer of the same round: "
-               + ", ".join(f"{x:.1f}x" for x in paired) + "."]
+        md += ["", "iocmatch (1 thread) against the fastest peer of the same round (a peer run "
+               "once counts with that run in every round): "
+               + ", ".join(f"{x:.2f}x" for x in paired) + "."]
     if threads:
         md += ["", "iocmatch on two threads against one, round by round: "
                + ", ".join(f"{x:.2f}x" for x in threads) + "."]
@@ -391,7 +394,7 @@ def main():
     size = f"{args.indicators // 1000}k" if args.indicators < 1_000_000 else f"{args.indicators / 1e6:g}m"
     with open(os.path.join(args.out, f"peers-{size}.md"), "w") as f:
         f.write(f"<!-- python3 benches/peers/run.py --indicators {args.indicators} "
-                f"--lines {args.lines} --rounds {args.rounds} -->\n")
+                f"--lines {args.lines} --rounds {rounds} -->\n")
         f.write(text)
     try:
         import matplotlib
