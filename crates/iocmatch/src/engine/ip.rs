@@ -349,6 +349,7 @@ impl IpTable {
 
     /// Appends every indicator containing `addr`: the exact address first, then networks from the
     /// longest prefix to the shortest. `addr` must already be folded (see `normalize::fold_mapped`).
+    #[inline]
     pub fn lookup(&self, addr: IpAddr, out: &mut Vec<Hit>) {
         match addr {
             IpAddr::V4(a) => self.lookup_v4(a.into(), out),
