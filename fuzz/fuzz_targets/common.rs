@@ -1,9 +1,11 @@
 //! What the targets share: a pool of indicators of every kind, picked by the first bytes of an
-//! input, so that the fuzzer starts from sets that hit, and the split of the rest of the input.
+//! input, so that the fuzzer starts from sets that hit, and the split of the rest of the input
+//! into the fuzzer's own indicators and the text.
 // Each target includes this module and uses part of it.
 #![allow(dead_code)]
 
-use iocmatch::{Clock, IndicatorSet, LoadOptions, Match, Matcher, Timestamp};
+use iocmatch::reference::NaiveMatcher;
+use iocmatch::{Clock, IndicatorId, IndicatorSet, LoadOptions, Match, Matcher, Timestamp};
 
 /// Plain-list indicator lines: every kind and mode, with overlapping networks and parents.
 const POOL: &[&str] = &[
@@ -36,15 +38,24 @@ const POOL: &[&str] = &[
 /// Between the fuzzer's own indicator lines and the text, in an input.
 pub const SPLIT: &[u8] = b"\n--\n";
 
-/// An input taken apart: the first four bytes pick pool lines (one bit each), then come
-/// indicator lines of the fuzzer's own up to [`SPLIT`], then the text (all of the rest when
-/// there is no split).
+/// The time the targets match at, so that indicators' validity windows (`valid_until=` and
+/// the like, which the fuzzer writes too) give the same verdict on every run: 2026-01-01.
+pub const NOW: Timestamp = Timestamp(1_767_225_600);
+
+/// An input made ready: its indicator set, the matcher on the fixed clock [`NOW`], the naive
+/// reference over the same indicators, and the text.
 pub struct Case<'a> {
-    pub indicators: Vec<u8>,
+    pub set: IndicatorSet,
+    pub m: Matcher,
+    pub naive: NaiveMatcher,
     pub text: &'a [u8],
 }
 
 impl<'a> Case<'a> {
+    /// Takes an input apart: the first four bytes pick pool lines (one bit each), then come
+    /// indicator lines of the fuzzer's own up to [`SPLIT`], then the text (all of the rest when
+    /// there is no split). `None` for an input too short, or a set that does not compile (a
+    /// regex over the size limit, say), which is an error the library reports, not a failure.
     pub fn new(data: &'a [u8]) -> Option<Case<'a>> {
         let (pick, rest) = data.split_first_chunk::<4>()?;
         let pick = u32::from_le_bytes(*pick);
@@ -60,20 +71,14 @@ impl<'a> Case<'a> {
             }
         }
         indicators.extend_from_slice(own);
-        Some(Case { indicators, text })
-    }
 
-    /// The set and its matcher on the fixed clock [`NOW`], or `None` when the set does not
-    /// compile (a regex over the size limit, say), which is an error the library reports, not a
-    /// failure.
-    pub fn compile(&self) -> Option<(IndicatorSet, Matcher)> {
         let mut set = IndicatorSet::new();
         let opts = LoadOptions {
             format: Some(iocmatch::Format::Text),
             ..LoadOptions::default()
         };
         let report = set
-            .load("fuzz", &self.indicators, &opts)
+            .load("fuzz", &indicators, &opts)
             .expect("a lenient load reports bad lines and never fails");
         assert_eq!(
             report.added + report.merged + report.rejected,
@@ -81,27 +86,25 @@ impl<'a> Case<'a> {
             "every record accounted for"
         );
         let m = set.compile().ok()?.with_clock(Clock::Fixed(NOW));
-        Some((set, m))
+        let naive = NaiveMatcher::new(set.indicators());
+        Some(Case {
+            set,
+            m,
+            naive,
+            text,
+        })
     }
-}
 
-/// The time the targets match at, so that indicators' validity windows (`valid_until=` and
-/// the like, which the fuzzer writes too) give the same verdict on every run: 2026-01-01.
-pub const NOW: Timestamp = Timestamp(1_767_225_600);
+    /// Whether indicator `id` is valid at [`NOW`]: the naive reference knows no validity
+    /// windows, so its hits are filtered by this before they are compared.
+    pub fn valid_now(&self, id: IndicatorId) -> bool {
+        self.set.indicators()[id.index()].valid_at(NOW)
+    }
 
-/// Whether indicator `id` of `set` is valid at [`NOW`]: the naive reference knows no validity
-/// windows, so its hits are filtered by this before they are compared.
-pub fn valid_now(set: &IndicatorSet, id: iocmatch::IndicatorId) -> bool {
-    set.indicators()[id.index()].valid_at(NOW)
-}
-
-/// The naive reference's matches in `text` of indicators valid at [`NOW`].
-pub fn naive_scan(
-    set: &IndicatorSet,
-    naive: &iocmatch::reference::NaiveMatcher,
-    text: &[u8],
-) -> Vec<Match> {
-    let mut found = naive.scan(text);
-    found.retain(|m| valid_now(set, m.indicator));
-    found
+    /// The naive reference's matches in `text` of indicators valid at [`NOW`].
+    pub fn naive_scan(&self, text: &[u8]) -> Vec<Match> {
+        let mut found = self.naive.scan(text);
+        found.retain(|m| self.valid_now(m.indicator));
+        found
+    }
 }

@@ -4,7 +4,6 @@
 
 use std::net::IpAddr;
 
-use iocmatch::reference::NaiveMatcher;
 use iocmatch::{normalize, How, IndicatorId, Kind};
 use libfuzzer_sys::fuzz_target;
 
@@ -15,10 +14,7 @@ fuzz_target!(|data: &[u8]| {
     let Some(case) = common::Case::new(data) else {
         return;
     };
-    let Some((set, m)) = case.compile() else {
-        return;
-    };
-    let naive = NaiveMatcher::new(set.indicators());
+    let (m, naive) = (&case.m, &case.naive);
     let query = String::from_utf8_lossy(case.text);
     let q = query.trim();
 
@@ -30,7 +26,7 @@ fuzz_target!(|data: &[u8]| {
     let naive_valid = |hits: Vec<(IndicatorId, How)>| {
         sorted(
             hits.into_iter()
-                .filter(|&(id, _)| common::valid_now(&set, id))
+                .filter(|&(id, _)| case.valid_now(id))
                 .collect(),
         )
     };

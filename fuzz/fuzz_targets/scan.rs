@@ -2,7 +2,6 @@
 //! line from `scan_lines`.
 #![no_main]
 
-use iocmatch::reference::NaiveMatcher;
 use libfuzzer_sys::fuzz_target;
 
 #[path = "common.rs"]
@@ -12,29 +11,18 @@ fuzz_target!(|data: &[u8]| {
     let Some(case) = common::Case::new(data) else {
         return;
     };
-    let Some((set, m)) = case.compile() else {
-        return;
-    };
-    let naive = NaiveMatcher::new(set.indicators());
     let text = case.text;
-    assert_eq!(
-        m.scan(text),
-        common::naive_scan(&set, &naive, text),
-        "whole text"
-    );
+    assert_eq!(case.m.scan(text), case.naive_scan(text), "whole text");
 
     let mut expected = Vec::new();
     let mut start = 0;
     for (n, raw) in text.split(|&b| b == b'\n').enumerate() {
         let line = raw.strip_suffix(b"\r").unwrap_or(raw);
-        expected.extend(
-            common::naive_scan(&set, &naive, line)
-                .into_iter()
-                .map(|x| (n, start, x)),
-        );
+        expected.extend(case.naive_scan(line).into_iter().map(|x| (n, start, x)));
         start += raw.len() + 1;
     }
-    let got: Vec<_> = m
+    let got: Vec<_> = case
+        .m
         .scan_lines(text)
         .iter()
         .map(|l| (l.line, l.line_start, l.m))
