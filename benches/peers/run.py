@@ -289,8 +289,9 @@ def main():
                     recall=recall, exact=exact, wall=wall)
 
     # Rounds: every engine once, then the engines whose first run (load, compile and scan) took
-    # under 20 seconds again, in the same order, so that each round's engines ran within a minute or two of each other and a
-    # ratio taken within one round is not skewed by the machine's load changing between them.
+    # under 20 seconds again, in the same order, so that each round's engines ran within a minute
+    # or two of each other and a ratio taken within one round is not skewed by the machine's load
+    # changing between them.
     rounds = max(args.rounds, 1)
     runs = {}
     for r in range(rounds):
@@ -321,17 +322,19 @@ def main():
 
     # Ratios round by round: iocmatch on one thread against the fastest peer of the same round
     # (peers run once count in every round with their one figure), and two threads against one.
+    def figure(name, r):
+        """An engine's MB/s in round r (None if it did not run then); for one run once, that."""
+        ms = runs.get(name, [])
+        if len(ms) == 1:
+            return ms[0]["mbps"]
+        return next((m["mbps"] for m in ms if m["round"] == r), None)
+
     paired, threads = [], []
     for r in range(rounds):
-        def in_round(name):
-            ms = runs.get(name, [])
-            return next((m["mbps"] for m in ms if m["round"] == r), ms[0]["mbps"] if ms else None)
-        ours = next((m["mbps"] for m in runs.get("iocmatch (1 thread)", []) if m["round"] == r), None)
-        peers = [in_round(n) for n in runs if not n.startswith("iocmatch")]
-        peers = [p for p in peers if p]
+        ours, two = figure("iocmatch (1 thread)", r), figure("iocmatch (2 threads)", r)
+        peers = [p for p in (figure(n, r) for n in runs if not n.startswith("iocmatch")) if p]
         if ours and peers:
             paired.append(ours / max(peers))
-        two = next((m["mbps"] for m in runs.get("iocmatch (2 threads)", []) if m["round"] == r), None)
         if ours and two:
             threads.append(two / ours)
 
