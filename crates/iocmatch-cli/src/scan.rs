@@ -92,7 +92,9 @@ impl Scanner<'_> {
                 });
                 for (records, outcome) in scanned {
                     // A failed write is the file's error, as it is when records are streamed.
-                    let outcome = match out.write_all(&records) {
+                    // Flushed at once, as streamed records are after each block: a later mapped
+                    // file cut short ends the process without flushing what is still buffered.
+                    let outcome = match out.write_all(&records).and_then(|()| out.flush()) {
                         Ok(()) => outcome,
                         Err(e) => Outcome {
                             result: Err(e),
