@@ -56,9 +56,10 @@ impl DomainSet {
         self.min_labels == 1
     }
 
-    /// Probes a host token of ASCII host bytes (any case, trailing dots already dropped):
-    /// indicators equal to it first, then parents from the longest. A token that is not a valid
-    /// domain hits nothing; the return value says whether the token was one.
+    /// Probes a host token (any case, trailing dots already dropped): indicators equal to it
+    /// first, then parents from the longest. A token that is not a valid ASCII domain (any byte
+    /// outside letters, digits, `.`, `-` and `_` makes it invalid) hits nothing; the return value
+    /// says whether the token was one.
     pub fn probe_token(&self, tok: &[u8], out: &mut Vec<Hit>) -> bool {
         let mut dots = Dots::default();
         if !ascii_domain_dots(tok, &mut dots) {
