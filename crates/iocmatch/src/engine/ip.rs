@@ -141,9 +141,10 @@ impl Bucket {
 }
 
 /// IPv4 networks of one prefix length: open addressing over buckets of one cache line each,
-/// at most three quarters full. A lookup reads its home bucket, compares all eight slots at
-/// once, and reads the next bucket only when the home one is full; one read answers most
-/// lookups, hit or miss.
+/// at most half full. A lookup reads its home bucket, compares all eight slots at once, and
+/// reads the next bucket only when the home one is full; one read answers most lookups, hit or
+/// miss. (At three quarters full, a quarter of the buckets or more filled up, and a lookup
+/// there read on with a branch it could not predict.)
 #[derive(Debug, Default)]
 struct V4Prefix {
     buckets: Vec<Bucket>,
@@ -167,7 +168,7 @@ impl V4Prefix {
     fn insert(&mut self, key: u32, id: IndicatorId) {
         // A set holds fewer than u32::MAX indicators, so no id is EMPTY.
         debug_assert!(id.0 != EMPTY);
-        if (self.len + 1) * 4 > self.buckets.len() * BUCKET * 3 {
+        if (self.len + 1) * 2 > self.buckets.len() * BUCKET {
             if self.buckets.is_empty() {
                 self.seed = super::hashing::random_seed();
             }
