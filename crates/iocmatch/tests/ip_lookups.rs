@@ -9,7 +9,7 @@ use iocmatch::{How, IndicatorSet, LoadOptions, Matcher};
 use proptest::prelude::*;
 
 /// A network in one of four /16 regions (so that networks nest and share regions), or a
-/// short prefix that spans regions, or an IPv6 network.
+/// short prefix that spans regions, or an IPv6 network (in one /32, or of a short prefix).
 fn network() -> impl Strategy<Value = String> {
     prop_oneof![
         8 => (0usize..4, any::<u16>(), 0u8..=32).prop_map(|(region, low, prefix)| {
@@ -19,6 +19,8 @@ fn network() -> impl Strategy<Value = String> {
         }),
         1 => (any::<u32>(), 0u8..=16).prop_map(|(a, p)| format!("{}/{p}", IpAddr::from(a.to_be_bytes()))),
         1 => (any::<u16>(), 16u8..=128).prop_map(|(g, p)| format!("2001:db8::{g:x}/{p}")),
+        // IPv6 networks of up to 16 bits: they span first groups, or cover a group alone.
+        1 => (any::<u128>(), 0u8..=16).prop_map(|(a, p)| format!("{}/{p}", IpAddr::from(a.to_be_bytes()))),
     ]
 }
 
@@ -35,6 +37,7 @@ fn address() -> impl Strategy<Value = IpAddr> {
             IpAddr::from([0, 0, 0, 0, 0, 0xffff, 0x0a01, (g & 0xff00) | u16::from(h)])
         }),
         2 => any::<u16>().prop_map(|g| IpAddr::from([0x2001, 0xdb8, 0, 0, 0, 0, 0, g])),
+        1 => any::<u128>().prop_map(|a| IpAddr::from(a.to_be_bytes())),
     ]
 }
 

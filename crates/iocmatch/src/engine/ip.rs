@@ -286,7 +286,8 @@ pub struct IpTable {
     /// 2 MiB bitmap.
     v4_sectors: Bitmap,
     /// One bit per value of an IPv6 address's first 16-bit group that some network covers, so
-    /// that a scan parses only the IPv6 tokens that can hit.
+    /// that a scan parses only the IPv6 tokens that can hit and a lookup reads the maps only for
+    /// addresses that can.
     v6_groups: Bitmap,
 }
 
@@ -354,7 +355,16 @@ impl IpTable {
     pub fn lookup(&self, addr: IpAddr, out: &mut Vec<Hit>) {
         match addr {
             IpAddr::V4(a) => self.lookup_v4(a.into(), out),
-            IpAddr::V6(a) => self.v6.lookup(a.into(), out),
+            IpAddr::V6(a) => self.lookup_v6(a.into(), out),
+        }
+    }
+
+    /// [`IpTable::lookup`] for an IPv6 address as an integer: the maps are read only if some
+    /// network covers the address's first 16-bit group.
+    #[inline]
+    pub(crate) fn lookup_v6(&self, a: u128, out: &mut Vec<Hit>) {
+        if self.v6_groups.contains((a >> 112) as usize) {
+            self.v6.lookup(a, out)
         }
     }
 
