@@ -1,5 +1,6 @@
 //! Typed lookups of arbitrary values: IP and domain lookups give the naive reference's hits,
-//! each once, and no lookup panics, whatever the value.
+//! each once, a batch of IP lookups the single lookups' hits, and no lookup panics, whatever
+//! the value.
 #![no_main]
 
 use std::net::IpAddr;
@@ -39,6 +40,20 @@ fuzz_target!(|data: &[u8]| {
         );
         assert_eq!(fast, naive_valid(naive.ip(addr)), "ip {addr}");
     }
+    // Every word of the text that is an address, looked up as one batch: each address's hits
+    // exactly as its single lookup gives them, in query order.
+    let addrs: Vec<IpAddr> = query
+        .split_ascii_whitespace()
+        .filter_map(|w| w.parse().ok())
+        .collect();
+    let mut batch = Vec::new();
+    m.ip_batch(&addrs, &mut batch);
+    let single: Vec<_> = addrs
+        .iter()
+        .enumerate()
+        .flat_map(|(i, &a)| m.ip(a).into_iter().map(move |h| (i, h)))
+        .collect();
+    assert_eq!(batch, single, "batch of {addrs:?}");
     if let Ok(d) = normalize::domain(q) {
         let fast = m
             .domain(q)

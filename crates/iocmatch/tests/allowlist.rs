@@ -32,6 +32,11 @@ fn plain_allowlists_suppress_and_count() {
     assert_eq!(counts, vec![1, 1]);
     assert!(m.ip("198.51.100.53".parse().unwrap()).is_empty());
     assert_eq!(m.ip("198.51.100.54".parse().unwrap()).len(), 1);
+    let mut batch = Vec::new();
+    let addrs = ["198.51.100.54", "198.51.100.53", "198.51.100.9"].map(|a| a.parse().unwrap());
+    m.ip_batch(&addrs, &mut batch);
+    let queries: Vec<usize> = batch.iter().map(|&(i, _)| i).collect();
+    assert_eq!(queries, vec![0, 2]);
     assert!(m.domain("CDN.example").unwrap().is_empty());
 }
 

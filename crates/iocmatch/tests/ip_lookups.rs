@@ -79,6 +79,26 @@ proptest! {
             prop_assert!(prefixes.windows(2).all(|w| w[0] > w[1]), "order {:?}", prefixes);
         }
     }
+
+    /// A batch gives each address's hits exactly as its single lookup does, in query order,
+    /// after what the output held already.
+    #[test]
+    fn batches_agree_with_single_lookups(
+        networks in proptest::collection::vec(network(), 1..200),
+        addrs in proptest::collection::vec(address(), 0..300),
+    ) {
+        let (_, m) = compile(&networks);
+        let before = (usize::MAX, iocmatch::Hit { indicator: iocmatch::IndicatorId(7), how: How::Exact });
+        let mut out = vec![before];
+        m.ip_batch(&addrs, &mut out);
+        prop_assert_eq!(out[0], before);
+        let single: Vec<_> = addrs
+            .iter()
+            .enumerate()
+            .flat_map(|(i, &a)| m.ip(a).into_iter().map(move |h| (i, h)))
+            .collect();
+        prop_assert_eq!(&out[1..], &single[..]);
+    }
 }
 
 #[test]

@@ -55,6 +55,11 @@ d41d8cd98f00b204e9800998ecf8427e\tvalid_from=2024-06-01
     let m24 = m.with_clock(at("2025-01-01"));
     assert!(m24.domain("evil.example").unwrap().is_empty());
     assert!(m24.ip("192.0.2.9".parse().unwrap()).is_empty());
+    let mut batch = Vec::new();
+    let addrs = ["192.0.2.9", "198.51.100.7"].map(|a| a.parse().unwrap());
+    m24.ip_batch(&addrs, &mut batch);
+    let queries: Vec<usize> = batch.iter().map(|&(i, _)| i).collect();
+    assert_eq!(queries, vec![1]);
     assert_eq!(
         m24.hash("D41D8CD98F00B204E9800998ECF8427E").unwrap().len(),
         1
