@@ -524,19 +524,21 @@ impl Matcher {
 }
 
 /// Merges `more` into `out[from..]`, both in query order, keeping that order (and, within a
-/// query, `out`'s hits before `more`'s; a query's hits are all in one of the two).
+/// query, `out`'s hits before `more`'s): in place, from the back.
 fn merge_by_query(out: &mut Vec<(usize, Hit)>, from: usize, more: &[(usize, Hit)]) {
-    let mine = out.split_off(from);
-    out.reserve(mine.len() + more.len());
-    let (mut a, mut b) = (mine.iter().peekable(), more.iter().peekable());
-    loop {
-        let next = match (a.peek(), b.peek()) {
-            (Some(x), Some(y)) if x.0 <= y.0 => a.next(),
-            (Some(_), Some(_)) | (None, Some(_)) => b.next(),
-            (Some(_), None) => a.next(),
-            (None, None) => break,
-        };
-        out.extend(next.copied());
+    let mut mine = out.len(); // out[from..mine] is out's own run, not yet placed
+    out.extend_from_slice(more);
+    let mut theirs = more.len();
+    let mut to = out.len();
+    while theirs > 0 {
+        to -= 1;
+        if mine > from && out[mine - 1].0 > more[theirs - 1].0 {
+            mine -= 1;
+            out[to] = out[mine];
+        } else {
+            theirs -= 1;
+            out[to] = more[theirs];
+        }
     }
 }
 
