@@ -370,7 +370,8 @@ def main():
         try:
             _, _, text, _ = timed(cmd, ok=(0,))
             per_s = float(text.split("per_s=")[1].split()[0])
-            ip_rows.append((name, per_s))
+            hits = int(text.split("hits=")[1].split()[0])
+            ip_rows.append((name, per_s, hits))
         except (RuntimeError, OSError, IndexError) as e:
             print(f"{name}: skipped: {e}", file=sys.stderr)
 
@@ -391,9 +392,11 @@ def main():
     if threads:
         md += ["", "iocmatch on two threads against one, round by round: "
                + ", ".join(f"{x:.2f}x" for x in threads) + "."]
-    md += ["", "| IP lookups | per second |", "|---|---|"]
-    for name, per_s in ip_rows:
-        md.append(f"| {name} | {per_s / 1e6:.3f} M |")
+    md += ["", "| IP lookups | per second | addresses hit |", "|---|---|---|"]
+    for name, per_s, hits in ip_rows:
+        md.append(f"| {name} | {per_s / 1e6:.3f} M | {hits:,} of {len(addrs):,} |")
+    if len({hits for _, _, hits in ip_rows}) > 1:
+        print("warning: the IP lookup engines disagree on how many addresses hit", file=sys.stderr)
     text = "\n".join(md) + "\n"
     print(text)
     os.makedirs(args.out, exist_ok=True)

@@ -833,3 +833,9 @@ pub fn generate(spec: &Spec) -> Corpus {
     }
     out
 }
+
+/// How many queries of a batched lookup hit something, from its `(query, hit)` output, where
+/// the hits of one query stand together (as `Matcher::ip_batch` gives them).
+pub fn queries_with_hits(out: &[(usize, iocmatch::Hit)]) -> usize {
+    out.windows(2).filter(|w| w[0].0 != w[1].0).count() + usize::from(!out.is_empty())
+}

@@ -40,6 +40,7 @@ mod guard;
 mod indicator;
 mod matcher;
 pub mod normalize;
+mod prefetch;
 mod refang;
 pub mod reference;
 pub mod scan;

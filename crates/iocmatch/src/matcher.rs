@@ -313,11 +313,13 @@ impl Matcher {
         }
     }
 
-    /// [`Matcher::ip_into`] for many addresses: appends `(i, hit)` for every hit of `addrs[i]`,
-    /// in the order of `addrs`, each address's hits in the order `ip_into` gives them.
+    /// [`Matcher::ip_into`] for many addresses: appends `(i, hit)` for every hit of `addrs[i]`
+    /// (`i` an index into `addrs`) after what `out` holds. The hits of one address stand
+    /// together, in the order `ip_into` gives them, and addresses follow the order of `addrs`.
     ///
     /// For batches of flows or log fields: the lookups of a batch overlap their memory reads,
-    /// where single lookups wait on each in turn.
+    /// where single lookups wait on each in turn. A call allocates its own working space (16
+    /// bytes an address), so batches of hundreds or thousands of addresses pay for it best.
     pub fn ip_batch(&self, addrs: &[IpAddr], out: &mut Vec<(usize, Hit)>) {
         let from = out.len();
         let ips = &self.inner.ips;

@@ -81,7 +81,8 @@ proptest! {
     }
 
     /// A batch gives each address's hits exactly as its single lookup does, in query order,
-    /// after what the output held already.
+    /// after what the output held already. (Both paths share the IPv6 lookup; what this checks
+    /// is the batched IPv4 path and the merge of the two.)
     #[test]
     fn batches_agree_with_single_lookups(
         networks in proptest::collection::vec(network(), 1..200),
@@ -98,6 +99,32 @@ proptest! {
             .flat_map(|(i, &a)| m.ip(a).into_iter().map(move |h| (i, h)))
             .collect();
         prop_assert_eq!(&out[1..], &single[..]);
+    }
+}
+
+/// IPv6 networks shorter than /16 cover a range of first groups; an address in the first or
+/// the last group of the range hits, the groups just outside do not.
+#[test]
+fn short_ipv6_networks_cover_their_whole_range_of_first_groups() {
+    let (set, m) = compile(&["2000::/3".into(), "2001::/16".into(), "4000::/2".into()]);
+    let naive = NaiveMatcher::new(set.indicators());
+    let hits = |a: &str| {
+        let addr: IpAddr = a.parse().unwrap();
+        let fast: BTreeSet<_> = m.ip(addr).iter().map(|h| (h.indicator, h.how)).collect();
+        let slow: BTreeSet<_> = naive.ip(addr).into_iter().collect();
+        assert_eq!(fast, slow, "{a}");
+        fast.len()
+    };
+    assert_eq!(hits("2000::1"), 1);
+    assert_eq!(hits("3fff:ffff::1"), 1);
+    assert_eq!(hits("2001:0:1::"), 2);
+    assert_eq!(hits("1fff:ffff::1"), 0);
+    assert_eq!(hits("4000::"), 1);
+    assert_eq!(hits("7fff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"), 1);
+    assert_eq!(hits("8000::"), 0);
+    let (_, all) = compile(&["::/0".into()]);
+    for a in ["::2", "ffff:ffff::", "2001:db8::1"] {
+        assert_eq!(all.ip(a.parse().unwrap()).len(), 1, "{a} in ::/0");
     }
 }
 

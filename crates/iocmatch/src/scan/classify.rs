@@ -118,12 +118,17 @@ pub(crate) fn classify(text: &[u8], out: &mut Vec<Block>) {
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
 fn each_block(text: &[u8], out: &mut Vec<Block>, mut block: impl FnMut(&[u8]) -> Block) {
-    // A line or a short text is cached already, or too short for the prefetcher to matter.
-    let long = text.len() >= 2 * AHEAD;
+    // The blocks with text AHEAD bytes further on; none in a line or a short text, which is
+    // cached already or too short for the prefetcher to matter.
+    let ahead = if text.len() >= 2 * AHEAD {
+        (text.len() - AHEAD) / 64
+    } else {
+        0
+    };
     let mut chunks = text.chunks_exact(64);
-    for c in &mut chunks {
-        if long {
-            prefetch_ahead(c);
+    for (i, c) in (&mut chunks).enumerate() {
+        if i < ahead {
+            crate::prefetch::prefetch(c.as_ptr().wrapping_add(AHEAD));
         }
         out.push(block(c));
     }
@@ -135,19 +140,9 @@ fn each_block(text: &[u8], out: &mut Vec<Block>, mut block: impl FnMut(&[u8]) ->
     }
 }
 
-/// Asks for the cache line [`AHEAD`] bytes past `c` now, so that it is cached when its turn
-/// comes. A text scanned once comes from memory, and the hardware prefetcher follows a stream
-/// only within a 4 KiB page: without this, the first lines of each page wait on memory.
-#[cfg(target_arch = "x86_64")]
-#[inline(always)]
-fn prefetch_ahead(c: &[u8]) {
-    use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-    // SAFETY: a prefetch is a hint that never faults, whatever the address; `wrapping_add`
-    // computes an address past the text without creating a reference to it.
-    unsafe { _mm_prefetch::<_MM_HINT_T0>(c.as_ptr().wrapping_add(AHEAD).cast()) }
-}
-
-/// How far ahead of the classifier [`prefetch_ahead`] asks for the text.
+/// How far ahead of the block it classifies the classifier asks for the text. A text scanned
+/// once comes from memory, and the hardware prefetcher follows a stream only within a 4 KiB
+/// page: without this, the first lines of each page waited on memory.
 #[cfg(target_arch = "x86_64")]
 const AHEAD: usize = 4096;
 
