@@ -50,8 +50,9 @@ fn run() -> Result<(), String> {
     }
     let secs = t.elapsed().as_secs_f64();
     println!(
-        "lookups={} hits={hits} secs={secs:.4} per_s={:.0}",
+        "lookups={} hits={hits} queries={} secs={secs:.4} per_s={:.0}",
         addrs.len() * rounds,
+        addrs.len(),
         (addrs.len() * rounds) as f64 / secs
     );
     Ok(())
