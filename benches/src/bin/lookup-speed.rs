@@ -16,6 +16,17 @@ use std::time::Instant;
 use iocmatch::{Hit, IndicatorSet, Kind, LoadOptions};
 use iocmatch_bench::Rng;
 
+/// `println!` that ends the program quietly when standard output is closed (`| head`), where
+/// `println!` would panic.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if writeln!(std::io::stdout(), $($arg)*).is_err() {
+            std::process::exit(0);
+        }
+    }};
+}
+
 fn main() {
     if let Err(e) = run() {
         eprintln!("lookup-speed: error: {e}");
@@ -109,10 +120,10 @@ fn run() -> Result<(), String> {
     report("hash", &hash_spans, |&(s, e), out| {
         let _ = m.hash_into(&hash_buf[s..e], out);
     });
-    println!("indicators={} queries={queries}", m.len());
+    say!("indicators={} queries={queries}", m.len());
     for mib in [4, 32] {
         let (independent, dependent) = random_reads(mib << 20, &mut r);
-        println!(
+        say!(
             "memory: {:.1} M random 8-byte reads/s from a {mib} MiB table, {:.1} M/s when each \
              read waits on the one before",
             independent / 1e6,
@@ -169,7 +180,7 @@ fn report<T>(family: &str, queries: &[T], look: impl Fn(&T, &mut Vec<Hit>)) {
         }
         best = best.min(t.elapsed().as_secs_f64());
     }
-    println!(
+    say!(
         "{family}: {:.1} M lookups/s, {hits} of {} hit",
         queries.len() as f64 / best / 1e6,
         queries.len()
@@ -197,7 +208,7 @@ fn report_batch<T>(
         }
         best = best.min(t.elapsed().as_secs_f64());
     }
-    println!(
+    say!(
         "{family}: {:.1} M lookups/s, {hits} of {} hit",
         queries.len() as f64 / best / 1e6,
         queries.len()
