@@ -440,9 +440,10 @@ impl IpTable {
     /// Built for throughput rather than for one answer's latency. Single lookups spend most of
     /// their time waiting: each read is known only once the branch before it is settled, and
     /// whether an address passes a bitmap or hits a table is as good as random. Here each stage
-    /// runs over a group of addresses without branching on what it reads (every bitmap read
-    /// for every address, a hit kept or dropped by a conditional increment), so the reads of a
-    /// group are all in flight at once.
+    /// runs over a group of addresses and, but for the loop over an address's prefix lengths
+    /// and a rare slow path, does not branch on what it reads (every bitmap read for every
+    /// address, a hit kept or dropped by a conditional increment), so the reads of a group are
+    /// in flight together.
     pub(crate) fn lookup_v4_batch(&self, addrs: &[(u32, usize)], out: &mut Vec<(usize, Hit)>) {
         if self.v4.is_empty() {
             return;
