@@ -320,6 +320,20 @@ impl Matcher {
     /// For batches of flows or log fields: the lookups of a batch overlap their memory reads,
     /// where single lookups wait on each in turn. A call allocates its own working space (16
     /// bytes an address), so batches of hundreds or thousands of addresses pay for it best.
+    ///
+    /// ```
+    /// use iocmatch::{How, IndicatorSet, LoadOptions};
+    ///
+    /// let mut set = IndicatorSet::new();
+    /// set.load("feed", b"198.51.100.0/24\n2001:db8::1\n", &LoadOptions::default())?;
+    /// let m = set.compile()?;
+    /// let addrs = ["192.0.2.1", "2001:db8::1", "198.51.100.7"].map(|a| a.parse().unwrap());
+    /// let mut hits = Vec::new();
+    /// m.ip_batch(&addrs, &mut hits);
+    /// let found: Vec<(usize, How)> = hits.iter().map(|&(i, h)| (i, h.how)).collect();
+    /// assert_eq!(found, [(1, How::Exact), (2, How::Cidr { prefix_len: 24 })]);
+    /// # Ok::<(), iocmatch::Error>(())
+    /// ```
     pub fn ip_batch(&self, addrs: &[IpAddr], out: &mut Vec<(usize, Hit)>) {
         let from = out.len();
         let ips = &self.inner.ips;
