@@ -73,6 +73,18 @@ fn bench(c: &mut Criterion) {
         g.bench_function(BenchmarkId::new("ip", n), |b| {
             b.iter(|| ips.iter().map(|a| m.ip(*a).len()).sum::<usize>())
         });
+        g.bench_function(BenchmarkId::new("ip-batch-1024", n), |b| {
+            let mut out = Vec::new();
+            b.iter(|| {
+                ips.chunks(1024)
+                    .map(|batch| {
+                        out.clear();
+                        m.ip_batch(batch, &mut out);
+                        out.len()
+                    })
+                    .sum::<usize>()
+            })
+        });
         g.bench_function(BenchmarkId::new("domain", n), |b| {
             b.iter(|| {
                 hosts
