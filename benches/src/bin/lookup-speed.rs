@@ -180,23 +180,15 @@ fn inside(value: &str, r: &mut Rng) -> IpAddr {
 /// Times `look` over every query, three rounds, and prints the best rate.
 fn report<T>(family: &str, queries: &[T], look: impl Fn(&T, &mut Vec<Hit>)) {
     let mut out = Vec::with_capacity(64);
-    let mut best = f64::INFINITY;
-    let mut hits = 0;
-    for _ in 0..3 {
-        hits = 0;
-        let t = Instant::now();
+    best_of_three(family, queries.len(), || {
+        let mut hits = 0;
         for q in queries {
             out.clear();
             look(q, &mut out);
             hits += usize::from(!out.is_empty());
         }
-        best = best.min(t.elapsed().as_secs_f64());
-    }
-    say!(
-        "{family}: {:.1} M lookups/s, {hits} of {} hit",
-        queries.len() as f64 / best / 1e6,
-        queries.len()
-    );
+        hits
+    });
 }
 
 /// Times `look` over the queries in batches of `size`, three rounds, and prints the best rate
@@ -208,22 +200,29 @@ fn report_batch<T>(
     look: impl Fn(&[T], &mut Vec<(usize, Hit)>),
 ) {
     let mut out = Vec::with_capacity(size * 2);
-    let mut best = f64::INFINITY;
-    let mut hits = 0;
-    for _ in 0..3 {
-        hits = 0;
-        let t = Instant::now();
+    best_of_three(family, queries.len(), || {
+        let mut hits = 0;
         for batch in queries.chunks(size) {
             out.clear();
             look(batch, &mut out);
             hits += iocmatch_bench::queries_with_hits(&out);
         }
+        hits
+    });
+}
+
+/// Runs `round` (one pass over `queries` queries, returning how many hit) three times and
+/// prints the best rate.
+fn best_of_three(family: &str, queries: usize, mut round: impl FnMut() -> usize) {
+    let (mut best, mut hits) = (f64::INFINITY, 0);
+    for _ in 0..3 {
+        let t = Instant::now();
+        hits = round();
         best = best.min(t.elapsed().as_secs_f64());
     }
     say!(
-        "{family}: {:.1} M lookups/s, {hits} of {} hit",
-        queries.len() as f64 / best / 1e6,
-        queries.len()
+        "{family}: {:.1} M lookups/s, {hits} of {queries} hit",
+        queries as f64 / best / 1e6
     );
 }
 
