@@ -1,6 +1,6 @@
 //! Typed lookups of arbitrary values: IP and domain lookups give the naive reference's hits,
-//! each once, a batch of IP lookups the single lookups' hits, and no lookup panics, whatever
-//! the value.
+//! each once, batches of IP, domain and digest lookups the single lookups' hits and errors,
+//! and no lookup panics, whatever the value.
 #![no_main]
 
 use std::net::IpAddr;
@@ -54,6 +54,35 @@ fuzz_target!(|data: &[u8]| {
         .flat_map(|(i, &a)| m.ip(a).into_iter().map(move |h| (i, h)))
         .collect();
     assert_eq!(batch, single, "batch of {addrs:?}");
+    // Every word of the text, and the text whole, as domains and as digests, in one batch
+    // each: the single lookups' hits in query order, and their errors.
+    let mut words: Vec<&str> = query.split_ascii_whitespace().collect();
+    words.push(&query);
+    let singly = |look: &dyn Fn(&str, &mut Vec<iocmatch::Hit>) -> Result<(), iocmatch::Error>| {
+        let (mut hits, mut errors) = (Vec::new(), Vec::new());
+        for (i, w) in words.iter().enumerate() {
+            let mut one = Vec::new();
+            match look(w, &mut one) {
+                Ok(()) => hits.extend(one.into_iter().map(|h| (i, h))),
+                Err(e) => errors.push((i, e)),
+            }
+        }
+        (hits, errors)
+    };
+    let mut batch = Vec::new();
+    let errors = m.domain_batch(&words, &mut batch);
+    assert_eq!(
+        (batch, errors),
+        singly(&|w, out| m.domain_into(w, out)),
+        "domains {words:?}"
+    );
+    let mut batch = Vec::new();
+    let errors = m.hash_batch(&words, &mut batch);
+    assert_eq!(
+        (batch, errors),
+        singly(&|w, out| m.hash_into(w, out)),
+        "digests {words:?}"
+    );
     if let Ok(d) = normalize::domain(q) {
         let fast = m
             .domain(q)

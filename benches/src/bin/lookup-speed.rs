@@ -3,15 +3,17 @@
 //! drawn from the indicators (so that hits and their network or parent walks are paid for) and
 //! half from elsewhere.
 //!
-//! Usage: lookup-speed INDICATORS [--queries N] [--seed S]
-//! Prints one line per family: lookups per second (best of three rounds) and the hit count (IP
-//! lookups also through `Matcher::ip_batch` in batches of 1024, on random IPv4 addresses alone
-//! (nearly all miss, as most traffic does), and with the queries sorted, so that their reads
-//! are cached);
+//! Usage: lookup-speed INDICATORS [--queries N] [--seed S] [--only TEXT]
+//! (`--only` times just the families whose name holds TEXT, for a profiler.)
+//! Prints one line per family: lookups per second (best of three rounds) and the hit count, one
+//! query at a time and through the batched lookups (`Matcher::ip_batch`, `domain_batch`,
+//! `hash_batch`) in batches of 1024; IP lookups also on random IPv4 addresses alone (nearly all
+//! miss, as most traffic does), and with the queries sorted, so that their reads are cached;
 //! then the machine's rate of random reads from tables of 4 and 32 MiB, independent and
 //! dependent: the bounds that lookups of random values in large tables meet.
 
 use std::net::IpAddr;
+use std::sync::OnceLock;
 use std::time::Instant;
 
 use iocmatch::{Hit, IndicatorSet, Kind, LoadOptions};
@@ -27,6 +29,9 @@ macro_rules! say {
         }
     }};
 }
+
+/// The `--only` text, if given.
+static ONLY: OnceLock<String> = OnceLock::new();
 
 fn main() {
     if let Err(e) = run() {
@@ -47,11 +52,16 @@ fn run() -> Result<(), String> {
         match a.as_str() {
             "--queries" => queries = value("--queries")? as usize,
             "--seed" => seed = value("--seed")?,
+            "--only" => {
+                let text = args.next().ok_or("--only needs a value")?;
+                ONLY.set(text).map_err(|_| "--only given twice")?;
+            }
             s if s.starts_with('-') => return Err(format!("unknown option {s}")),
             s => path = Some(s.to_string()),
         }
     }
-    let path = path.ok_or("usage: lookup-speed INDICATORS [--queries N] [--seed S]")?;
+    let path =
+        path.ok_or("usage: lookup-speed INDICATORS [--queries N] [--seed S] [--only TEXT]")?;
     let mut set = IndicatorSet::new();
     set.load_path(&path, &LoadOptions::default())
         .map_err(|e| e.to_string())?;
@@ -129,8 +139,16 @@ fn run() -> Result<(), String> {
     report("domain", &host_spans, |&(s, e), out| {
         let _ = m.domain_into(&host_buf[s..e], out);
     });
+    let host_strs: Vec<&str> = host_spans.iter().map(|&(s, e)| &host_buf[s..e]).collect();
+    report_batch("domain, batches of 1024", &host_strs, 1024, |batch, out| {
+        let _ = m.domain_batch(batch, out);
+    });
     report("hash", &hash_spans, |&(s, e), out| {
         let _ = m.hash_into(&hash_buf[s..e], out);
+    });
+    let hash_strs: Vec<&str> = hash_spans.iter().map(|&(s, e)| &hash_buf[s..e]).collect();
+    report_batch("hash, batches of 1024", &hash_strs, 1024, |batch, out| {
+        let _ = m.hash_batch(batch, out);
     });
     say!("indicators={} queries={queries}", m.len());
     for mib in [4, 32] {
@@ -214,6 +232,12 @@ fn report_batch<T>(
 /// Runs `round` (one pass over `queries` queries, returning how many hit) three times and
 /// prints the best rate.
 fn best_of_three(family: &str, queries: usize, mut round: impl FnMut() -> usize) {
+    if ONLY
+        .get()
+        .is_some_and(|only| !family.contains(only.as_str()))
+    {
+        return;
+    }
     let (mut best, mut hits) = (f64::INFINITY, 0);
     for _ in 0..3 {
         let t = Instant::now();

@@ -21,6 +21,8 @@ use crate::normalize;
 use crate::scan;
 use crate::time::{Clock, Timestamp};
 
+mod batch;
+
 /// One indicator found in a scanned text: which, where (byte offsets, half-open) and how.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Match {
@@ -313,64 +315,6 @@ impl Matcher {
         }
     }
 
-    /// [`Matcher::ip_into`] for many addresses: appends `(i, hit)` for every hit of `addrs[i]`
-    /// (`i` an index into `addrs`) after what `out` holds. The hits of one address stand
-    /// together, in the order `ip_into` gives them, and addresses follow the order of `addrs`.
-    ///
-    /// For batches of flows or log fields: the lookups of a batch overlap their memory reads,
-    /// where single lookups wait on each in turn. A call allocates its own working space (16
-    /// bytes an address), so batches of hundreds or thousands of addresses pay for it best.
-    ///
-    /// ```
-    /// use iocmatch::{How, IndicatorSet, LoadOptions};
-    ///
-    /// let mut set = IndicatorSet::new();
-    /// set.load("feed", b"198.51.100.0/24\n2001:db8::1\n", &LoadOptions::default())?;
-    /// let m = set.compile()?;
-    /// let addrs = ["192.0.2.1", "2001:db8::1", "198.51.100.7"].map(|a| a.parse().unwrap());
-    /// let mut hits = Vec::new();
-    /// m.ip_batch(&addrs, &mut hits);
-    /// let found: Vec<(usize, How)> = hits.iter().map(|&(i, h)| (i, h.how)).collect();
-    /// assert_eq!(found, [(1, How::Exact), (2, How::Cidr { prefix_len: 24 })]);
-    /// # Ok::<(), iocmatch::Error>(())
-    /// ```
-    pub fn ip_batch(&self, addrs: &[IpAddr], out: &mut Vec<(usize, Hit)>) {
-        let from = out.len();
-        let ips = &self.inner.ips;
-        // IPv6 addresses (a minority in most traffic) are looked up at once, one by one; the
-        // IPv4 ones are gathered for the batch. Both lists come out in query order, and are
-        // merged.
-        let mut v4 = Vec::with_capacity(addrs.len());
-        let (mut v6, mut hits) = (Vec::new(), Vec::new());
-        for (i, &a) in addrs.iter().enumerate() {
-            match normalize::fold_mapped(a) {
-                IpAddr::V4(a) => v4.push((u32::from(a), i)),
-                IpAddr::V6(a) => {
-                    ips.lookup_v6(a.into(), &mut hits);
-                    v6.extend(hits.drain(..).map(|h| (i, h)));
-                }
-            }
-        }
-        ips.lookup_v4_batch(&v4, out);
-        if !v6.is_empty() {
-            merge_by_query(out, from, &v6);
-        }
-        self.drop_expired(out, from, |(_, h)| h.indicator);
-        if self.allow.is_some() {
-            // The allowlists compare the address as written, for the queries that hit.
-            let mut texts: Vec<Option<String>> = vec![None; addrs.len()];
-            for &(i, _) in &out[from..] {
-                texts[i].get_or_insert_with(|| addrs[i].to_string());
-            }
-            self.drop_allowed(
-                out,
-                from,
-                |(_, h)| h.indicator,
-                |(i, _)| texts[*i].as_deref(),
-            );
-        }
-    }
-
     /// Domain indicators hit by a host name: indicators equal to it, then (for indicators in
     /// `subdomains` mode) its parent domains from the longest.
     pub fn domain(&self, host: &str) -> Result<Vec<Hit>, Error> {
@@ -431,11 +375,15 @@ impl Matcher {
     /// [`Matcher::hash`] appending to a caller's vector, without allocating.
     pub fn hash_into(&self, hex: &str, out: &mut Vec<Hit>) -> Result<(), Error> {
         let h = hex.as_bytes().trim_ascii();
-        if Kind::hash_for_len(h.len()).is_none() || !crate::engine::hashing::all_hex(h) {
-            normalize::hash(hex.trim()).map_err(Error::InvalidValue)?;
-        }
         let from = out.len();
-        self.inner.digests.probe(h, out);
+        if Kind::hash_for_len(h.len()).is_some() && crate::engine::hashing::all_hex(h) {
+            self.inner.digests.probe(h, out);
+        } else {
+            // Not a digest as it stands (or spaces other than ASCII around one): the full
+            // check says what is wrong, or gives the digest.
+            let (_, canonical) = normalize::hash(hex.trim()).map_err(Error::InvalidValue)?;
+            self.inner.digests.probe(canonical.as_bytes(), out);
+        }
         self.drop_expired(out, from, |h| h.indicator);
         self.drop_allowed(out, from, |h| h.indicator, |_| Some(hex));
         Ok(())
@@ -536,25 +484,6 @@ impl Matcher {
     /// of buffers adds up to number the next buffer's lines.
     pub fn scan_lines_into(&self, buf: &[u8], out: &mut Vec<LineMatch>) -> usize {
         scan::lines::scan_parallel(self, buf, out)
-    }
-}
-
-/// Merges `more` into `out[from..]`, both in query order, keeping that order (and, within a
-/// query, `out`'s hits before `more`'s): in place, from the back.
-fn merge_by_query(out: &mut Vec<(usize, Hit)>, from: usize, more: &[(usize, Hit)]) {
-    let mut mine = out.len(); // out[from..mine] is out's own run, not yet placed
-    out.extend_from_slice(more);
-    let mut theirs = more.len();
-    let mut to = out.len();
-    while theirs > 0 {
-        to -= 1;
-        if mine > from && out[mine - 1].0 > more[theirs - 1].0 {
-            mine -= 1;
-            out[to] = out[mine];
-        } else {
-            theirs -= 1;
-            out[to] = more[theirs];
-        }
     }
 }
 

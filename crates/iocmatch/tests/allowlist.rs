@@ -38,6 +38,14 @@ fn plain_allowlists_suppress_and_count() {
     let queries: Vec<usize> = batch.iter().map(|&(i, _)| i).collect();
     assert_eq!(queries, vec![0, 2]);
     assert!(m.domain("CDN.example").unwrap().is_empty());
+    batch.clear();
+    let bad = m.domain_batch(
+        &["CDN.example", "x.evil.example", "www.cdn.example"],
+        &mut batch,
+    );
+    assert!(bad.is_empty());
+    let queries: Vec<usize> = batch.iter().map(|&(i, _)| i).collect();
+    assert_eq!(queries, vec![1]);
 }
 
 #[test]

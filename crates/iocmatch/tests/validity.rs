@@ -64,6 +64,14 @@ d41d8cd98f00b204e9800998ecf8427e\tvalid_from=2024-06-01
         m24.hash("D41D8CD98F00B204E9800998ECF8427E").unwrap().len(),
         1
     );
+    batch.clear();
+    assert!(m24
+        .domain_batch(&["www.evil.example", "evil.example"], &mut batch)
+        .is_empty());
+    assert!(batch.is_empty(), "expired domains hit: {batch:?}");
+    let bad = m24.hash_batch(&["D41D8CD98F00B204E9800998ECF8427E"], &mut batch);
+    assert!(bad.is_empty());
+    assert_eq!(batch.len(), 1);
     assert_eq!(m24.scan_lines(line).len(), 2);
     assert_eq!(
         set.stats_at(Timestamp::parse("2025-01-01").unwrap())

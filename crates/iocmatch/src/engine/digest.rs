@@ -2,12 +2,15 @@
 //! length whose slots hold the digest and its indicator side by side, so a lookup reads one
 //! slot; a filter in front turns away the scan's many digests that are not indicators.
 
-use super::hashing::{hash_fwd, random_seed, Filter};
+use super::hashing::{hash_fwd, hex_word, random_seed, word, Filter};
 use super::{Hit, How};
 use crate::indicator::IndicatorId;
 
 /// The longest digest, in bytes (SHA-512).
 const MAX_BYTES: usize = 64;
+
+/// Tokens a batched lookup takes through its stages together.
+const GROUP: usize = 64;
 
 /// Slots marked empty carry this id.
 const EMPTY: u32 = u32::MAX;
@@ -56,6 +59,15 @@ impl Table {
         let s = &mut self.slots[i * stride..(i + 1) * stride];
         s[..self.width].copy_from_slice(key);
         s[self.width..].copy_from_slice(&id.0.to_le_bytes());
+    }
+
+    /// Asks for the home slot of `home` (its one or two cache lines), for a `find` to come.
+    #[inline(always)]
+    fn prefetch(&self, home: usize) {
+        let stride = self.width + 4;
+        let at = (home & self.mask) * stride;
+        crate::prefetch::prefetch(&self.slots[at]);
+        crate::prefetch::prefetch(&self.slots[at + stride - 1]);
     }
 
     /// Calls `found` for the id of every slot holding `key`, in the order they were added.
@@ -146,6 +158,64 @@ impl DigestSet {
         }
     }
 
+    /// [`DigestSet::probe`] for many tokens: appends `(q, hit)` for every hit of each `(token,
+    /// q)`, in the order of `tokens` (and, within a token, `probe`'s order), and the `q` of each
+    /// token that is not hex of even length to `rejected`.
+    ///
+    /// At a million digests the filter and the tables lie mostly outside the first caches, and
+    /// a lookup is two reads, the second waiting on the first. Here a group of tokens is
+    /// decoded and hashed and their filter words asked for, then the filter is read for all of
+    /// them and the slots of those that pass asked for, then the slots are read: the reads of a
+    /// group are in flight together.
+    pub fn probe_batch(
+        &self,
+        tokens: &[(&[u8], usize)],
+        out: &mut Vec<(usize, Hit)>,
+        rejected: &mut Vec<usize>,
+    ) {
+        let mut keys = [[0u8; MAX_BYTES]; GROUP];
+        // The decoded tokens of a group (their hash, place in the group and length in bytes),
+        // then those that pass the filter (their hash, place, and table).
+        let mut decoded = [(0u64, 0usize, 0usize); GROUP];
+        let mut passed = [(0u64, 0usize, 0usize); GROUP];
+        for group in tokens.chunks(GROUP) {
+            let mut n = 0;
+            for (i, &(hex, q)) in group.iter().enumerate() {
+                let Some(width) = decode(hex, &mut keys[i]) else {
+                    rejected.push(q);
+                    continue;
+                };
+                let h = hash_fwd(self.seed, hex);
+                self.filter.prefetch(h);
+                decoded[n] = (h, i, width);
+                n += 1;
+            }
+            let mut m = 0;
+            for &(h, i, width) in &decoded[..n] {
+                if !self.filter.may_contain(h) {
+                    continue;
+                }
+                if let Some(t) = self.tables.iter().position(|t| t.width == width) {
+                    self.tables[t].prefetch(h as usize);
+                    passed[m] = (h, i, t);
+                    m += 1;
+                }
+            }
+            for &(h, i, t) in &passed[..m] {
+                let table = &self.tables[t];
+                table.find(h as usize, &keys[i][..table.width], |indicator| {
+                    out.push((
+                        group[i].1,
+                        Hit {
+                            indicator,
+                            how: How::Exact,
+                        },
+                    ))
+                });
+            }
+        }
+    }
+
     /// Bytes held by the filter and the tables.
     pub(crate) fn heap_bytes(&self) -> usize {
         self.filter.heap_bytes() + self.tables.iter().map(|t| t.slots.len()).sum::<usize>()
@@ -153,19 +223,42 @@ impl DigestSet {
 }
 
 /// Decodes hex digits (any case) into `out`, returning the byte count; `None` if `hex` has an
-/// odd length, is longer than `out`, or holds anything but hex digits.
+/// odd length, is longer than `out`, or holds anything but hex digits. Eight digits at a time
+/// (every digest length is a multiple of eight), a digit at a time for any rest.
 #[inline]
 fn decode(hex: &[u8], out: &mut [u8; MAX_BYTES]) -> Option<usize> {
     if !hex.len().is_multiple_of(2) || hex.len() > 2 * MAX_BYTES {
         return None;
     }
+    let mut ok = true;
+    let mut words = hex.chunks_exact(8);
+    for (o, c) in out.chunks_exact_mut(4).zip(&mut words) {
+        let w = word(c);
+        ok &= hex_word(w);
+        o.copy_from_slice(&decode_word(w).to_le_bytes());
+    }
+    let at = hex.len() / 8 * 4;
     let mut bad = 0u8;
-    for (o, pair) in out.iter_mut().zip(hex.chunks_exact(2)) {
+    for (o, pair) in out[at..].iter_mut().zip(words.remainder().chunks_exact(2)) {
         let (hi, lo) = (VALUE[pair[0] as usize], VALUE[pair[1] as usize]);
         bad |= (hi | lo) & 0x80;
         *o = (hi << 4) | (lo & 0x0f);
     }
-    (bad == 0).then_some(hex.len() / 2)
+    (ok && bad == 0).then_some(hex.len() / 2)
+}
+
+/// The four bytes that eight hex digits (as a little-endian word; `hex_word` holds) stand for.
+#[inline(always)]
+fn decode_word(w: u64) -> u32 {
+    const LOW: u64 = 0x0f0f_0f0f_0f0f_0f0f;
+    // A digit's value is its low four bits, plus 9 for a letter (`a`-`f` and `A`-`F` have bit
+    // 6 set, `0`-`9` do not).
+    let v = (w & LOW) + ((w >> 6) & 0x0101_0101_0101_0101) * 9;
+    // Each pair of digits, high first, into the low byte of its 16 bits; then the four bytes
+    // together.
+    let v = ((v & 0x00ff_00ff_00ff_00ff) << 4) | ((v >> 8) & 0x00ff_00ff_00ff_00ff);
+    let v = (v | (v >> 8)) & 0x0000_ffff_0000_ffff;
+    (v | (v >> 16)) as u32
 }
 
 /// Hex digit values; 0x80 marks bytes that are not hex digits.
@@ -198,6 +291,26 @@ mod tests {
             assert_eq!(decode(bad, &mut out), None, "{bad:?}");
         }
         assert_eq!(decode(&[b'a'; 130], &mut out), None);
+    }
+
+    /// The word-at-a-time decoding against one digit at a time, for every byte in every place
+    /// of a word: the same validity, and the same value where valid.
+    #[test]
+    fn words_decode_as_digits_one_at_a_time() {
+        let by_digit = |hex: &[u8]| -> Option<Vec<u8>> {
+            let v: Vec<u8> = hex.iter().map(|&b| VALUE[b as usize]).collect();
+            (v.iter().all(|&d| d < 0x80)).then(|| v.chunks(2).map(|p| (p[0] << 4) | p[1]).collect())
+        };
+        let mut out = [0u8; MAX_BYTES];
+        let base = *b"0123456789abcdefABCDEF0a";
+        for at in 0..16 {
+            for b in 0..=255u8 {
+                let mut hex = base;
+                hex[at] = b;
+                let got = decode(&hex, &mut out).map(|n| out[..n].to_vec());
+                assert_eq!(got, by_digit(&hex), "byte {b:#x} at {at}");
+            }
+        }
     }
 
     #[test]

@@ -19,6 +19,10 @@ pub struct DomainSet {
     max_labels: usize,
 }
 
+/// Tokens a batched lookup takes through its stages together (under 256: probes name their
+/// token by a byte).
+const GROUP: usize = 64;
+
 /// Valid domains have at most 127 labels (253 bytes).
 const MAX_LABELS: usize = 128;
 
@@ -78,6 +82,65 @@ impl DomainSet {
         });
         out[first..].reverse();
         true
+    }
+
+    /// [`DomainSet::probe_token`] for many tokens: appends `(q, hit)` for every hit of each
+    /// `(token, q)`, in the order of `tokens` (and, within a token, `probe_token`'s order), and
+    /// the `q` of each token that is not a valid ASCII domain to `rejected`.
+    ///
+    /// A lookup at a million names reads the filter once per suffix, then for a suffix that
+    /// passes a slot and the name it points to: reads from memory, each waiting on the one
+    /// before. Here each read is asked for a whole group of tokens at once (filter words, then
+    /// slots, then names) before any is looked at, so a group's reads are in flight together.
+    pub fn probe_batch(
+        &self,
+        tokens: &[(&[u8], usize)],
+        out: &mut Vec<(usize, Hit)>,
+        rejected: &mut Vec<usize>,
+    ) {
+        // One probe of a suffix: its hash, where it starts in its token, the token's place in
+        // the group.
+        let mut probes: Vec<(u64, u8, u8)> = Vec::with_capacity(GROUP * 4);
+        let mut hits = Vec::new();
+        let mut dots = Dots::default();
+        for group in tokens.chunks(GROUP) {
+            probes.clear();
+            for (i, &(tok, q)) in group.iter().enumerate() {
+                if !ascii_domain_dots(tok, &mut dots) {
+                    rejected.push(q);
+                    continue;
+                }
+                // Suffix starts are under 253, the group under 256 tokens.
+                self.suffixes(tok, dots.last_first(), |h, at| {
+                    self.filter.prefetch(h);
+                    probes.push((h, at as u8, i as u8));
+                });
+            }
+            probes.retain(|&(h, _, _)| {
+                let pass = self.filter.may_contain(h);
+                if pass {
+                    self.names.prefetch_slot(h);
+                }
+                pass
+            });
+            for &(h, _, _) in &probes {
+                self.names.prefetch_value(h);
+            }
+            // Hits come out shortest parent first, and each token's are reversed, as in
+            // `probe_token`.
+            let mut start = 0;
+            while start < probes.len() {
+                let i = probes[start].2;
+                let end = start + probes[start..].iter().take_while(|p| p.2 == i).count();
+                let (tok, q) = group[usize::from(i)];
+                hits.clear();
+                for &(h, at, _) in &probes[start..end] {
+                    self.confirm(tok, usize::from(at), h, &mut hits);
+                }
+                out.extend(hits.iter().rev().map(|&hit| (q, hit)));
+                start = end;
+            }
+        }
     }
 
     /// Calls `probe(hash, start)` for each suffix of `tok` (ASCII host bytes, at most 253) that

@@ -81,7 +81,7 @@ fn mix(h: u64, w: u64) -> u64 {
 
 /// Eight bytes as a little-endian word (`c` holds at least eight).
 #[inline(always)]
-fn word(c: &[u8]) -> u64 {
+pub(crate) fn word(c: &[u8]) -> u64 {
     u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]])
 }
 
@@ -110,6 +110,18 @@ fn load_short(r: &[u8]) -> u64 {
 
 /// Whether every byte is an ASCII hex digit, eight bytes at a time.
 pub(crate) fn all_hex(b: &[u8]) -> bool {
+    let mut chunks = b.chunks_exact(8);
+    for c in &mut chunks {
+        if !hex_word(word(c)) {
+            return false;
+        }
+    }
+    chunks.remainder().iter().all(u8::is_ascii_hexdigit)
+}
+
+/// Whether all eight bytes of a word are ASCII hex digits.
+#[inline(always)]
+pub(crate) fn hex_word(w: u64) -> bool {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
     // For bytes below 0x80: the high bit of (0x80|x) - lo is set iff x >= lo, and of
@@ -119,19 +131,8 @@ pub(crate) fn all_hex(b: &[u8]) -> bool {
             & ((HIGH | (ONES * hi as u64)).wrapping_sub(x))
             & HIGH
     };
-    let word_ok = |w: u64| {
-        // Digits unfolded (folding would admit 0x10-0x19); letters folded.
-        w & HIGH == 0 && (in_range(w, b'0', b'9') | in_range(w | FOLD, b'a', b'f')) == HIGH
-    };
-    let mut chunks = b.chunks_exact(8);
-    for c in &mut chunks {
-        if !word_ok(u64::from_le_bytes([
-            c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7],
-        ])) {
-            return false;
-        }
-    }
-    chunks.remainder().iter().all(u8::is_ascii_hexdigit)
+    // Digits unfolded (folding would admit 0x10-0x19); letters folded.
+    w & HIGH == 0 && (in_range(w, b'0', b'9') | in_range(w | FOLD, b'a', b'f')) == HIGH
 }
 
 /// Adds one label (already hashed) to the hash of the labels to its right.
@@ -199,6 +200,15 @@ impl Filter {
     /// Bytes held.
     pub(crate) fn heap_bytes(&self) -> usize {
         self.words.capacity() * 8
+    }
+
+    /// Asks for the word a key hash selects, for a [`Filter::may_contain`] to come (batched
+    /// lookups ask for a group's words before reading any).
+    #[inline(always)]
+    pub(crate) fn prefetch(&self, h: u64) {
+        if let Some(w) = self.words.get(self.place(h).0) {
+            crate::prefetch::prefetch(w);
+        }
     }
 
     /// Whether the key hash may be present.

@@ -80,6 +80,38 @@ impl SlotTable {
         }
     }
 
+    /// Asks for the home slot of hash `h`, for a [`SlotTable::for_each`] to come.
+    #[inline(always)]
+    pub(crate) fn prefetch_slot(&self, h: u64) {
+        if let Some(s) = self.slots.get(self.home(h | PRESENT)) {
+            crate::prefetch::prefetch(s);
+        }
+    }
+
+    /// Asks for the value of the first slot stored under hash `h` (reading the slots, which
+    /// [`SlotTable::prefetch_slot`] asked for before), for a [`SlotTable::for_each`] to come.
+    #[inline]
+    pub(crate) fn prefetch_value(&self, h: u64) {
+        if self.len == 0 {
+            return;
+        }
+        let (h, mask) = (h | PRESENT, self.slots.len() - 1);
+        let mut i = self.home(h);
+        loop {
+            let s = &self.slots[i];
+            if s.hash == 0 {
+                return;
+            }
+            if s.hash == h {
+                if let Some(v) = self.arena.get(s.start as usize) {
+                    crate::prefetch::prefetch(v);
+                }
+                return;
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
     /// Calls `found(value, id, tag)` for every value stored under hash `h`, in no set order.
     #[inline]
     pub(crate) fn for_each(&self, h: u64, mut found: impl FnMut(&[u8], IndicatorId, u8)) {

@@ -1,0 +1,213 @@
+//! Batched lookups: many queries of one kind at once. At a million indicators a lookup is a
+//! chain of reads from memory, each waiting on the one before; a batch takes a group of
+//! queries through each step together, so that the group's reads are in flight at once. The
+//! hits are those of the single lookups, in query order.
+
+use std::net::IpAddr;
+
+use super::Matcher;
+use crate::engine::Hit;
+use crate::error::Error;
+use crate::indicator::Kind;
+use crate::normalize;
+
+impl Matcher {
+    /// [`Matcher::ip_into`] for many addresses: appends `(i, hit)` for every hit of `addrs[i]`
+    /// (`i` an index into `addrs`) after what `out` holds. The hits of one address stand
+    /// together, in the order `ip_into` gives them, and addresses follow the order of `addrs`.
+    ///
+    /// For batches of flows or log fields: the lookups of a batch overlap their memory reads,
+    /// where single lookups wait on each in turn. A call allocates its own working space (16
+    /// bytes an address), so batches of hundreds or thousands of addresses pay for it best.
+    ///
+    /// ```
+    /// use iocmatch::{How, IndicatorSet, LoadOptions};
+    ///
+    /// let mut set = IndicatorSet::new();
+    /// set.load("feed", b"198.51.100.0/24\n2001:db8::1\n", &LoadOptions::default())?;
+    /// let m = set.compile()?;
+    /// let addrs = ["192.0.2.1", "2001:db8::1", "198.51.100.7"].map(|a| a.parse().unwrap());
+    /// let mut hits = Vec::new();
+    /// m.ip_batch(&addrs, &mut hits);
+    /// let found: Vec<(usize, How)> = hits.iter().map(|&(i, h)| (i, h.how)).collect();
+    /// assert_eq!(found, [(1, How::Exact), (2, How::Cidr { prefix_len: 24 })]);
+    /// # Ok::<(), iocmatch::Error>(())
+    /// ```
+    pub fn ip_batch(&self, addrs: &[IpAddr], out: &mut Vec<(usize, Hit)>) {
+        let from = out.len();
+        let ips = &self.inner.ips;
+        // IPv6 addresses (a minority in most traffic) are looked up at once, one by one; the
+        // IPv4 ones are gathered for the batch. Both lists come out in query order, and are
+        // merged.
+        let mut v4 = Vec::with_capacity(addrs.len());
+        let (mut v6, mut hits) = (Vec::new(), Vec::new());
+        for (i, &a) in addrs.iter().enumerate() {
+            match normalize::fold_mapped(a) {
+                IpAddr::V4(a) => v4.push((u32::from(a), i)),
+                IpAddr::V6(a) => {
+                    ips.lookup_v6(a.into(), &mut hits);
+                    v6.extend(hits.drain(..).map(|h| (i, h)));
+                }
+            }
+        }
+        ips.lookup_v4_batch(&v4, out);
+        if !v6.is_empty() {
+            merge_by_query(out, from, &v6);
+        }
+        self.drop_expired(out, from, |(_, h)| h.indicator);
+        if self.allow.is_some() {
+            // The allowlists compare the address as written, for the queries that hit.
+            let mut texts: Vec<Option<String>> = vec![None; addrs.len()];
+            for &(i, _) in &out[from..] {
+                texts[i].get_or_insert_with(|| addrs[i].to_string());
+            }
+            self.drop_allowed(
+                out,
+                from,
+                |(_, h)| h.indicator,
+                |(i, _)| texts[*i].as_deref(),
+            );
+        }
+    }
+
+    /// [`Matcher::domain_into`] for many host names: appends `(i, hit)` for every hit of
+    /// `hosts[i]` after what `out` holds, in query order and, within a query, in the order
+    /// `domain_into` gives them. Returns the names that are not domains, each with its index
+    /// and the error `domain_into` gives; they hit nothing, and the rest of the batch is
+    /// looked up all the same.
+    ///
+    /// ```
+    /// use iocmatch::{How, IndicatorSet, LoadOptions};
+    ///
+    /// let mut set = IndicatorSet::new();
+    /// set.load("feed", b"evil.example\n", &LoadOptions::default())?;
+    /// let m = set.compile()?;
+    /// let mut hits = Vec::new();
+    /// let bad = m.domain_batch(&["www.evil.example", "a..b", "good.example"], &mut hits);
+    /// let found: Vec<(usize, How)> = hits.iter().map(|&(i, h)| (i, h.how)).collect();
+    /// assert_eq!(found, [(0, How::Subdomain)]);
+    /// assert_eq!(bad.iter().map(|(i, _)| *i).collect::<Vec<_>>(), [1]);
+    /// # Ok::<(), iocmatch::Error>(())
+    /// ```
+    #[must_use = "the names that are not domains are reported in the returned list"]
+    pub fn domain_batch<S: AsRef<str>>(
+        &self,
+        hosts: &[S],
+        out: &mut Vec<(usize, Hit)>,
+    ) -> Vec<(usize, Error)> {
+        let from = out.len();
+        let tokens: Vec<(&[u8], usize)> = hosts
+            .iter()
+            .enumerate()
+            .map(|(i, h)| {
+                let b = h.as_ref().as_bytes();
+                (b.strip_suffix(b".").unwrap_or(b), i)
+            })
+            .collect();
+        let mut rejected = Vec::new();
+        self.inner.domains.probe_batch(&tokens, out, &mut rejected);
+        // Names the fast path turns away (IDNs, upper-case Unicode, invalid names) take the
+        // full normalisation, one by one, as in `domain_into`.
+        let (mut errors, mut more, mut hits) = (Vec::new(), Vec::new(), Vec::new());
+        for i in rejected {
+            match normalize::domain(hosts[i].as_ref()) {
+                Ok(d) => {
+                    self.inner.probe_domain(&d, &mut hits);
+                    more.extend(hits.drain(..).map(|h| (i, h)));
+                }
+                Err(e) => errors.push((i, Error::InvalidValue(e))),
+            }
+        }
+        if !more.is_empty() {
+            merge_by_query(out, from, &more);
+        }
+        self.drop_expired(out, from, |(_, h)| h.indicator);
+        self.drop_allowed(
+            out,
+            from,
+            |(_, h)| h.indicator,
+            |(i, _)| Some(hosts[*i].as_ref()),
+        );
+        errors
+    }
+
+    /// [`Matcher::hash_into`] for many hex digests: appends `(i, hit)` for every hit of
+    /// `hexes[i]` after what `out` holds, in query order. Returns the values that are not
+    /// digests, each with its index and the error `hash_into` gives; they hit nothing, and the
+    /// rest of the batch is looked up all the same.
+    ///
+    /// ```
+    /// use iocmatch::{IndicatorSet, LoadOptions};
+    ///
+    /// let md5 = "d41d8cd98f00b204e9800998ecf8427e";
+    /// let mut set = IndicatorSet::new();
+    /// set.load("feed", md5.as_bytes(), &LoadOptions::default())?;
+    /// let m = set.compile()?;
+    /// let mut hits = Vec::new();
+    /// let bad = m.hash_batch(&["00".repeat(16), "xyz".into(), md5.to_uppercase()], &mut hits);
+    /// assert_eq!(hits.iter().map(|(i, _)| *i).collect::<Vec<_>>(), [2]);
+    /// assert_eq!(bad.iter().map(|(i, _)| *i).collect::<Vec<_>>(), [1]);
+    /// # Ok::<(), iocmatch::Error>(())
+    /// ```
+    #[must_use = "the values that are not digests are reported in the returned list"]
+    pub fn hash_batch<S: AsRef<str>>(
+        &self,
+        hexes: &[S],
+        out: &mut Vec<(usize, Hit)>,
+    ) -> Vec<(usize, Error)> {
+        let from = out.len();
+        let mut tokens = Vec::with_capacity(hexes.len());
+        let mut slow = Vec::new();
+        for (i, hex) in hexes.iter().enumerate() {
+            let h = hex.as_ref().as_bytes().trim_ascii();
+            match Kind::hash_for_len(h.len()) {
+                Some(_) => tokens.push((h, i)),
+                None => slow.push(i),
+            }
+        }
+        // The batch decodes every token, and turns away those that are not hex.
+        self.inner.digests.probe_batch(&tokens, out, &mut slow);
+        slow.sort_unstable();
+        // The rest take `hash_into`'s full check, which says what is wrong.
+        let (mut errors, mut more, mut hits) = (Vec::new(), Vec::new(), Vec::new());
+        for i in slow {
+            match normalize::hash(hexes[i].as_ref().trim()) {
+                Ok((_, canonical)) => {
+                    self.inner.digests.probe(canonical.as_bytes(), &mut hits);
+                    more.extend(hits.drain(..).map(|h| (i, h)));
+                }
+                Err(e) => errors.push((i, Error::InvalidValue(e))),
+            }
+        }
+        if !more.is_empty() {
+            merge_by_query(out, from, &more);
+        }
+        self.drop_expired(out, from, |(_, h)| h.indicator);
+        self.drop_allowed(
+            out,
+            from,
+            |(_, h)| h.indicator,
+            |(i, _)| Some(hexes[*i].as_ref()),
+        );
+        errors
+    }
+}
+
+/// Merges `more` into `out[from..]`, both in query order, keeping that order (and, within a
+/// query, `out`'s hits before `more`'s): in place, from the back.
+fn merge_by_query(out: &mut Vec<(usize, Hit)>, from: usize, more: &[(usize, Hit)]) {
+    let mut mine = out.len(); // out[from..mine] is out's own run, not yet placed
+    out.extend_from_slice(more);
+    let mut theirs = more.len();
+    let mut to = out.len();
+    while theirs > 0 {
+        to -= 1;
+        if mine > from && out[mine - 1].0 > more[theirs - 1].0 {
+            mine -= 1;
+            out[to] = out[mine];
+        } else {
+            theirs -= 1;
+            out[to] = more[theirs];
+        }
+    }
+}
