@@ -2,12 +2,10 @@
 //! length whose slots hold the digest and its indicator side by side, so a lookup reads one
 //! slot; a filter in front turns away the scan's many digests that are not indicators.
 
-use super::hashing::{hash_fwd, hex_word, random_seed, word, Filter};
+use super::hashing::{hash_fwd, random_seed, Filter};
+use super::hex::{decode, MAX_BYTES};
 use super::{Hit, How};
 use crate::indicator::IndicatorId;
-
-/// The longest digest, in bytes (SHA-512).
-const MAX_BYTES: usize = 64;
 
 /// Tokens a batched lookup takes through its stages together.
 const GROUP: usize = 64;
@@ -139,6 +137,8 @@ impl DigestSet {
     #[inline]
     pub fn probe(&self, hex: &[u8], out: &mut Vec<Hit>) {
         // One hash serves the filter and the table: it folds case, as the digests' hex may.
+        // It is of the hex, not the bytes, so that the scan's many digests that are not
+        // indicators are turned away before they are decoded.
         let h = hash_fwd(self.seed, hex);
         if !self.filter.may_contain(h) {
             return;
@@ -222,96 +222,9 @@ impl DigestSet {
     }
 }
 
-/// Decodes hex digits (any case) into `out`, returning the byte count; `None` if `hex` has an
-/// odd length, is longer than `out`, or holds anything but hex digits. Eight digits at a time
-/// (every digest length is a multiple of eight), a digit at a time for any rest.
-#[inline]
-fn decode(hex: &[u8], out: &mut [u8; MAX_BYTES]) -> Option<usize> {
-    if !hex.len().is_multiple_of(2) || hex.len() > 2 * MAX_BYTES {
-        return None;
-    }
-    let mut ok = true;
-    let mut words = hex.chunks_exact(8);
-    for (o, c) in out.chunks_exact_mut(4).zip(&mut words) {
-        let w = word(c);
-        ok &= hex_word(w);
-        o.copy_from_slice(&decode_word(w).to_le_bytes());
-    }
-    let at = hex.len() / 8 * 4;
-    let mut bad = 0u8;
-    for (o, pair) in out[at..].iter_mut().zip(words.remainder().chunks_exact(2)) {
-        let (hi, lo) = (VALUE[pair[0] as usize], VALUE[pair[1] as usize]);
-        bad |= (hi | lo) & 0x80;
-        *o = (hi << 4) | (lo & 0x0f);
-    }
-    (ok && bad == 0).then_some(hex.len() / 2)
-}
-
-/// The four bytes that eight hex digits (as a little-endian word; `hex_word` holds) stand for.
-#[inline(always)]
-fn decode_word(w: u64) -> u32 {
-    const LOW: u64 = 0x0f0f_0f0f_0f0f_0f0f;
-    // A digit's value is its low four bits, plus 9 for a letter (`a`-`f` and `A`-`F` have bit
-    // 6 set, `0`-`9` do not).
-    let v = (w & LOW) + ((w >> 6) & 0x0101_0101_0101_0101) * 9;
-    // Each pair of digits, high first, into the low byte of its 16 bits; then the four bytes
-    // together.
-    let v = ((v & 0x00ff_00ff_00ff_00ff) << 4) | ((v >> 8) & 0x00ff_00ff_00ff_00ff);
-    let v = (v | (v >> 8)) & 0x0000_ffff_0000_ffff;
-    (v | (v >> 16)) as u32
-}
-
-/// Hex digit values; 0x80 marks bytes that are not hex digits.
-const VALUE: [u8; 256] = {
-    let mut t = [0x80u8; 256];
-    let mut i = 0;
-    while i < 10 {
-        t[b'0' as usize + i] = i as u8;
-        i += 1;
-    }
-    let mut i = 0;
-    while i < 6 {
-        t[b'a' as usize + i] = 10 + i as u8;
-        t[b'A' as usize + i] = 10 + i as u8;
-        i += 1;
-    }
-    t
-};
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn decodes_hex_of_either_case_and_rejects_the_rest() {
-        let mut out = [0u8; MAX_BYTES];
-        assert_eq!(decode(b"00ffA0b9", &mut out), Some(4));
-        assert_eq!(&out[..4], &[0x00, 0xff, 0xa0, 0xb9]);
-        for bad in [&b"0g"[..], b"abc", b"0x12", b"12 3", b"\xff\xff"] {
-            assert_eq!(decode(bad, &mut out), None, "{bad:?}");
-        }
-        assert_eq!(decode(&[b'a'; 130], &mut out), None);
-    }
-
-    /// The word-at-a-time decoding against one digit at a time, for every byte in every place
-    /// of a word: the same validity, and the same value where valid.
-    #[test]
-    fn words_decode_as_digits_one_at_a_time() {
-        let by_digit = |hex: &[u8]| -> Option<Vec<u8>> {
-            let v: Vec<u8> = hex.iter().map(|&b| VALUE[b as usize]).collect();
-            (v.iter().all(|&d| d < 0x80)).then(|| v.chunks(2).map(|p| (p[0] << 4) | p[1]).collect())
-        };
-        let mut out = [0u8; MAX_BYTES];
-        let base = *b"0123456789abcdefABCDEF0a";
-        for at in 0..16 {
-            for b in 0..=255u8 {
-                let mut hex = base;
-                hex[at] = b;
-                let got = decode(&hex, &mut out).map(|n| out[..n].to_vec());
-                assert_eq!(got, by_digit(&hex), "byte {b:#x} at {at}");
-            }
-        }
-    }
 
     #[test]
     fn shared_values_and_collisions_find_every_indicator() {

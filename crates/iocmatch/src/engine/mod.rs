@@ -5,6 +5,7 @@ pub mod digest;
 pub mod domain;
 pub mod email;
 pub(crate) mod hashing;
+pub(crate) mod hex;
 pub mod ip;
 pub mod regex;
 pub(crate) mod slots;

@@ -1,0 +1,167 @@
+//! Hex digits decoded to bytes and checked in the same pass: sixteen digits at a time with
+//! SSE2 on x86-64 (which every x86-64 CPU has), eight at a time in a word elsewhere, and one at
+//! a time for a rest. Digests are stored and compared decoded: half the bytes of their hex,
+//! with case gone.
+#![allow(unsafe_code)]
+
+use super::hashing::{hex_word, word};
+
+/// The longest digest, in bytes (SHA-512).
+pub(crate) const MAX_BYTES: usize = 64;
+
+/// Decodes hex digits (any case) into `out`, returning the byte count; `None` if `hex` has an
+/// odd length, is longer than `out`, or holds anything but hex digits.
+#[inline]
+pub(crate) fn decode(hex: &[u8], out: &mut [u8; MAX_BYTES]) -> Option<usize> {
+    if !hex.len().is_multiple_of(2) || hex.len() > 2 * MAX_BYTES {
+        return None;
+    }
+    let mut ok = true;
+    let mut at = 0; // digits decoded so far
+    #[cfg(target_arch = "x86_64")]
+    while let Some(digits) = hex.get(at..at + 32) {
+        let (digits, bytes) = (digits.try_into().unwrap(), &mut out[at / 2..at / 2 + 16]);
+        ok &= sse2::decode_32(digits, bytes.try_into().unwrap());
+        at += 32;
+    }
+    while let Some(digits) = hex.get(at..at + 8) {
+        let w = word(digits);
+        ok &= hex_word(w);
+        out[at / 2..at / 2 + 4].copy_from_slice(&decode_word(w).to_le_bytes());
+        at += 8;
+    }
+    let mut bad = 0u8;
+    for (o, pair) in out[at / 2..].iter_mut().zip(hex[at..].chunks_exact(2)) {
+        let (hi, lo) = (VALUE[pair[0] as usize], VALUE[pair[1] as usize]);
+        bad |= (hi | lo) & 0x80;
+        *o = (hi << 4) | (lo & 0x0f);
+    }
+    (ok && bad == 0).then_some(hex.len() / 2)
+}
+
+/// The four bytes that eight hex digits (as a little-endian word; `hex_word` holds) stand for.
+#[inline(always)]
+fn decode_word(w: u64) -> u32 {
+    const LOW: u64 = 0x0f0f_0f0f_0f0f_0f0f;
+    // A digit's value is its low four bits, plus 9 for a letter (`a`-`f` and `A`-`F` have bit
+    // 6 set, `0`-`9` do not).
+    let v = (w & LOW) + ((w >> 6) & 0x0101_0101_0101_0101) * 9;
+    // Each pair of digits, high first, into the low byte of its 16 bits; then the four bytes
+    // together.
+    let v = ((v & 0x00ff_00ff_00ff_00ff) << 4) | ((v >> 8) & 0x00ff_00ff_00ff_00ff);
+    let v = (v | (v >> 8)) & 0x0000_ffff_0000_ffff;
+    (v | (v >> 16)) as u32
+}
+
+#[cfg(target_arch = "x86_64")]
+mod sse2 {
+    //! The intrinsics need `unsafe` for the CPU feature they use; SSE2 is part of x86-64
+    //! itself, so every CPU this code runs on has it.
+    use std::arch::x86_64::*;
+
+    /// Decodes 32 hex digits into 16 bytes; returns whether all were hex digits.
+    #[inline(always)]
+    pub(super) fn decode_32(hex: &[u8; 32], out: &mut [u8; 16]) -> bool {
+        // SAFETY: SSE2 is baseline on x86-64; the loads read 16 bytes each within `hex`, the
+        // store writes 16 within `out`, and unaligned loads and stores are allowed.
+        unsafe {
+            let a = _mm_loadu_si128(hex.as_ptr().cast());
+            let b = _mm_loadu_si128(hex.as_ptr().add(16).cast());
+            let ((va, oka), (vb, okb)) = (values(a), values(b));
+            let bytes = _mm_packus_epi16(pairs(va), pairs(vb));
+            _mm_storeu_si128(out.as_mut_ptr().cast(), bytes);
+            _mm_movemask_epi8(_mm_and_si128(oka, okb)) == 0xffff
+        }
+    }
+
+    /// Each byte's digit value (0 where it is no digit), and a mask of the bytes that are.
+    #[inline(always)]
+    unsafe fn values(x: __m128i) -> (__m128i, __m128i) {
+        // SAFETY: SSE2 is baseline on x86-64.
+        unsafe {
+            // Unsigned `x - lo <= span` tests `lo <= x <= lo + span` in one comparison.
+            let within = |d, span| _mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(span)), d);
+            let digit = _mm_sub_epi8(x, _mm_set1_epi8(b'0' as i8));
+            let folded = _mm_or_si128(x, _mm_set1_epi8(0x20));
+            let letter = _mm_sub_epi8(folded, _mm_set1_epi8(b'a' as i8));
+            let (is_digit, is_letter) = (within(digit, 9), within(letter, 5));
+            let v = _mm_or_si128(
+                _mm_and_si128(is_digit, digit),
+                _mm_and_si128(is_letter, _mm_add_epi8(letter, _mm_set1_epi8(10))),
+            );
+            (v, _mm_or_si128(is_digit, is_letter))
+        }
+    }
+
+    /// Each pair of digit values (high first, so the low byte of its 16 bits) as one byte, in
+    /// the low byte of the 16 bits.
+    #[inline(always)]
+    unsafe fn pairs(v: __m128i) -> __m128i {
+        // SAFETY: SSE2 is baseline on x86-64.
+        unsafe {
+            let high = _mm_slli_epi16(_mm_and_si128(v, _mm_set1_epi16(0x00ff)), 4);
+            _mm_or_si128(high, _mm_srli_epi16(v, 8))
+        }
+    }
+}
+
+/// Hex digit values; 0x80 marks bytes that are not hex digits.
+const VALUE: [u8; 256] = {
+    let mut t = [0x80u8; 256];
+    let mut i = 0;
+    while i < 10 {
+        t[b'0' as usize + i] = i as u8;
+        i += 1;
+    }
+    let mut i = 0;
+    while i < 6 {
+        t[b'a' as usize + i] = 10 + i as u8;
+        t[b'A' as usize + i] = 10 + i as u8;
+        i += 1;
+    }
+    t
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decodes_hex_of_either_case_and_rejects_the_rest() {
+        let mut out = [0u8; MAX_BYTES];
+        assert_eq!(decode(b"00ffA0b9", &mut out), Some(4));
+        assert_eq!(&out[..4], &[0x00, 0xff, 0xa0, 0xb9]);
+        for bad in [&b"0g"[..], b"abc", b"0x12", b"12 3", b"\xff\xff"] {
+            assert_eq!(decode(bad, &mut out), None, "{bad:?}");
+        }
+        assert_eq!(decode(&[b'a'; 130], &mut out), None);
+        assert_eq!(decode(&[b'A'; 128], &mut out), Some(64));
+        assert_eq!(out, [0xaa; 64]);
+    }
+
+    /// Every way of decoding (sixteen digits at a time, eight, one) against one digit at a
+    /// time by the table, for every byte in every place of a text whose length takes every
+    /// way: the same validity, and the same value where valid.
+    #[test]
+    fn every_width_decodes_as_digits_one_at_a_time() {
+        let by_digit = |hex: &[u8]| -> Option<Vec<u8>> {
+            let v: Vec<u8> = hex.iter().map(|&b| VALUE[b as usize]).collect();
+            (v.iter().all(|&d| d < 0x80)).then(|| v.chunks(2).map(|p| (p[0] << 4) | p[1]).collect())
+        };
+        let mut out = [0u8; MAX_BYTES];
+        let base: Vec<u8> = b"0123456789abcdefABCDEF"
+            .iter()
+            .cycle()
+            .take(42)
+            .copied()
+            .collect();
+        for at in 0..base.len() {
+            for b in 0..=255u8 {
+                let mut hex = base.clone();
+                hex[at] = b;
+                let got = decode(&hex, &mut out).map(|n| out[..n].to_vec());
+                assert_eq!(got, by_digit(&hex), "byte {b:#x} at {at}");
+            }
+        }
+    }
+}
