@@ -80,10 +80,16 @@ impl SlotTable {
         }
     }
 
-    /// Asks for the home slot of hash `h`, for a [`SlotTable::for_each`] to come.
+    /// Asks for the home slot of hash `h` and the one after it (a probe reads on to the first
+    /// empty slot, which is often the next, and often on the next cache line), for a
+    /// [`SlotTable::for_each`] to come.
     #[inline(always)]
     pub(crate) fn prefetch_slot(&self, h: u64) {
-        if let Some(s) = self.slots.get(self.home(h | PRESENT)) {
+        let i = self.home(h | PRESENT);
+        if let Some(s) = self.slots.get(i) {
+            crate::prefetch::prefetch(s);
+        }
+        if let Some(s) = self.slots.get(i + 1) {
             crate::prefetch::prefetch(s);
         }
     }
