@@ -93,11 +93,37 @@ fn bench(c: &mut Criterion) {
                     .sum::<usize>()
             })
         });
+        g.bench_function(BenchmarkId::new("domain-batch-1024", n), |b| {
+            let mut out = Vec::new();
+            b.iter(|| {
+                hosts
+                    .chunks(1024)
+                    .map(|batch| {
+                        out.clear();
+                        let bad = m.domain_batch(batch, &mut out);
+                        out.len() + bad.len()
+                    })
+                    .sum::<usize>()
+            })
+        });
         g.bench_function(BenchmarkId::new("hash", n), |b| {
             b.iter(|| {
                 hashes
                     .iter()
                     .map(|h| m.hash(h).map_or(0, |v| v.len()))
+                    .sum::<usize>()
+            })
+        });
+        g.bench_function(BenchmarkId::new("hash-batch-1024", n), |b| {
+            let mut out = Vec::new();
+            b.iter(|| {
+                hashes
+                    .chunks(1024)
+                    .map(|batch| {
+                        out.clear();
+                        let bad = m.hash_batch(batch, &mut out);
+                        out.len() + bad.len()
+                    })
                     .sum::<usize>()
             })
         });

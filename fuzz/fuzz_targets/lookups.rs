@@ -5,11 +5,14 @@
 
 use std::net::IpAddr;
 
-use iocmatch::{normalize, How, IndicatorId, Kind};
+use iocmatch::{normalize, Hit, How, IndicatorId, Kind};
 use libfuzzer_sys::fuzz_target;
 
 #[path = "common.rs"]
 mod common;
+
+/// A single lookup appending to a caller's vector (`domain_into`, `hash_into`).
+type Lookup<'a> = dyn Fn(&str, &mut Vec<Hit>) -> Result<(), iocmatch::Error> + 'a;
 
 fuzz_target!(|data: &[u8]| {
     let Some(case) = common::Case::new(data) else {
@@ -58,7 +61,7 @@ fuzz_target!(|data: &[u8]| {
     // each: the single lookups' hits in query order, and their errors.
     let mut words: Vec<&str> = query.split_ascii_whitespace().collect();
     words.push(&query);
-    let singly = |look: &dyn Fn(&str, &mut Vec<iocmatch::Hit>) -> Result<(), iocmatch::Error>| {
+    let singly = |look: &Lookup| {
         let (mut hits, mut errors) = (Vec::new(), Vec::new());
         for (i, w) in words.iter().enumerate() {
             let mut one = Vec::new();
