@@ -66,7 +66,15 @@ fn bench(c: &mut Criterion) {
             .map(|i| format!("www.{}", i.value))
             .chain((0..5_000).map(|_| format!("cdn.{}.com", r.word(3))))
             .collect();
-        let hashes: Vec<String> = (0..10_000).map(|_| r.hex(64)).collect();
+        // Half the digests are indicators, so that hits and their slot reads are timed too.
+        let hashes: Vec<String> = set
+            .indicators()
+            .iter()
+            .filter(|i| i.kind.is_hex_digest())
+            .take(5_000)
+            .map(|i| i.value.clone())
+            .chain((0..5_000).map(|_| r.hex(64)))
+            .collect();
 
         let mut g = c.benchmark_group("lookup");
         g.throughput(Throughput::Elements(10_000));

@@ -6,7 +6,8 @@
 //! Usage: lookup-speed INDICATORS [--queries N] [--seed S] [--only TEXT] [--rounds R]
 //! (`--only` times just the families whose name holds TEXT, and `--rounds` takes the best of
 //! R rounds, not 3: with both, a profiler sees the lookups more than the setup.)
-//! Prints one line per family: lookups per second (best of three rounds) and the hit count, one
+//! Prints one line per family: lookups per second (best of three rounds, or `--rounds`) and the
+//! hit count, one
 //! query at a time and through the batched lookups (`Matcher::ip_batch`, `domain_batch`,
 //! `hash_batch`) in batches of 1024; IP lookups also on random IPv4 addresses alone (nearly all
 //! miss, as most traffic does), and with the queries sorted, so that their reads are cached;
@@ -210,7 +211,7 @@ fn inside(value: &str, r: &mut Rng) -> IpAddr {
 /// Times `look` over every query, three rounds, and prints the best rate.
 fn report<T>(family: &str, queries: &[T], look: impl Fn(&T, &mut Vec<Hit>)) {
     let mut out = Vec::with_capacity(64);
-    best_of_three(family, queries.len(), || {
+    best_of_rounds(family, queries.len(), || {
         let mut hits = 0;
         for q in queries {
             out.clear();
@@ -230,7 +231,7 @@ fn report_batch<T>(
     look: impl Fn(&[T], &mut Vec<(usize, Hit)>),
 ) {
     let mut out = Vec::with_capacity(size * 2);
-    best_of_three(family, queries.len(), || {
+    best_of_rounds(family, queries.len(), || {
         let mut hits = 0;
         for batch in queries.chunks(size) {
             out.clear();
@@ -243,7 +244,7 @@ fn report_batch<T>(
 
 /// Runs `round` (one pass over `queries` queries, returning how many hit) three times (or
 /// `--rounds`) and prints the best rate.
-fn best_of_three(family: &str, queries: usize, mut round: impl FnMut() -> usize) {
+fn best_of_rounds(family: &str, queries: usize, mut round: impl FnMut() -> usize) {
     if ONLY
         .get()
         .is_some_and(|only| !family.contains(only.as_str()))

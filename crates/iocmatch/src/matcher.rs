@@ -372,7 +372,8 @@ impl Matcher {
         Ok(out)
     }
 
-    /// [`Matcher::hash`] appending to a caller's vector, without allocating.
+    /// [`Matcher::hash`] appending to a caller's vector, without allocating (but for a digest
+    /// with spaces other than ASCII around it, which is copied without them).
     pub fn hash_into(&self, hex: &str, out: &mut Vec<Hit>) -> Result<(), Error> {
         let h = hex.as_bytes().trim_ascii();
         let from = out.len();

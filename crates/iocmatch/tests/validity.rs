@@ -72,6 +72,17 @@ d41d8cd98f00b204e9800998ecf8427e\tvalid_from=2024-06-01
     let bad = m24.hash_batch(&["D41D8CD98F00B204E9800998ECF8427E"], &mut batch);
     assert!(bad.is_empty());
     assert_eq!(batch.len(), 1);
+    // Before its window opens, the digest hits nothing in a batch either.
+    batch.clear();
+    let early = m.with_clock(at("2024-02-01"));
+    assert!(early
+        .hash(" d41d8cd98f00b204e9800998ecf8427e")
+        .unwrap()
+        .is_empty());
+    assert!(early
+        .hash_batch(&["D41D8CD98F00B204E9800998ECF8427E"], &mut batch)
+        .is_empty());
+    assert!(batch.is_empty(), "a digest not yet valid hit: {batch:?}");
     assert_eq!(m24.scan_lines(line).len(), 2);
     assert_eq!(
         set.stats_at(Timestamp::parse("2025-01-01").unwrap())

@@ -160,7 +160,7 @@ impl DigestSet {
 
     /// [`DigestSet::probe`] for many tokens: appends `(q, hit)` for every hit of each `(token,
     /// q)`, in the order of `tokens` (and, within a token, `probe`'s order), and the `q` of each
-    /// token that is not hex of even length to `rejected`.
+    /// token that is not hex of even length and at most 128 digits to `rejected`.
     ///
     /// At a million digests the filter and the tables lie mostly outside the first caches, and
     /// a lookup is two reads, the second waiting on the first. Here a group of tokens is
@@ -173,11 +173,17 @@ impl DigestSet {
         out: &mut Vec<(usize, Hit)>,
         rejected: &mut Vec<usize>,
     ) {
+        /// A token of the group on its way through: its hash, its place in the group, and its
+        /// length in bytes (once decoded), then its table (once past the filter).
+        #[derive(Clone, Copy, Default)]
+        struct Step {
+            hash: u64,
+            at: usize,
+            width_or_table: usize,
+        }
         let mut keys = [[0u8; MAX_BYTES]; GROUP];
-        // The decoded tokens of a group (their hash, place in the group and length in bytes),
-        // then those that pass the filter (their hash, place, and table).
-        let mut decoded = [(0u64, 0usize, 0usize); GROUP];
-        let mut passed = [(0u64, 0usize, 0usize); GROUP];
+        let mut decoded = [Step::default(); GROUP];
+        let mut passed = [Step::default(); GROUP];
         for group in tokens.chunks(GROUP) {
             let mut n = 0;
             for (i, &(hex, q)) in group.iter().enumerate() {
@@ -185,27 +191,36 @@ impl DigestSet {
                     rejected.push(q);
                     continue;
                 };
-                let h = hash_fwd(self.seed, hex);
-                self.filter.prefetch(h);
-                decoded[n] = (h, i, width);
+                let hash = hash_fwd(self.seed, hex);
+                self.filter.prefetch(hash);
+                decoded[n] = Step {
+                    hash,
+                    at: i,
+                    width_or_table: width,
+                };
                 n += 1;
             }
             let mut m = 0;
-            for &(h, i, width) in &decoded[..n] {
-                if !self.filter.may_contain(h) {
+            for step in &decoded[..n] {
+                if !self.filter.may_contain(step.hash) {
                     continue;
                 }
+                let width = step.width_or_table;
                 if let Some(t) = self.tables.iter().position(|t| t.width == width) {
-                    self.tables[t].prefetch(h as usize);
-                    passed[m] = (h, i, t);
+                    self.tables[t].prefetch(step.hash as usize);
+                    passed[m] = Step {
+                        width_or_table: t,
+                        ..*step
+                    };
                     m += 1;
                 }
             }
-            for &(h, i, t) in &passed[..m] {
-                let table = &self.tables[t];
-                table.find(h as usize, &keys[i][..table.width], |indicator| {
+            for step in &passed[..m] {
+                let table = &self.tables[step.width_or_table];
+                let key = &keys[step.at][..table.width];
+                table.find(step.hash as usize, key, |indicator| {
                     out.push((
-                        group[i].1,
+                        group[step.at].1,
                         Hit {
                             indicator,
                             how: How::Exact,

@@ -128,17 +128,13 @@ impl DomainSet {
             }
             // Hits come out shortest parent first, and each token's are reversed, as in
             // `probe_token`.
-            let mut start = 0;
-            while start < probes.len() {
-                let i = probes[start].2;
-                let end = start + probes[start..].iter().take_while(|p| p.2 == i).count();
-                let (tok, q) = group[usize::from(i)];
+            for run in probes.chunk_by(|a, b| a.2 == b.2) {
+                let (tok, q) = group[usize::from(run[0].2)];
                 hits.clear();
-                for &(h, at, _) in &probes[start..end] {
+                for &(h, at, _) in run {
                     self.confirm(tok, usize::from(at), h, &mut hits);
                 }
                 out.extend(hits.iter().rev().map(|&hit| (q, hit)));
-                start = end;
             }
         }
     }

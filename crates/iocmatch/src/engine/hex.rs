@@ -1,7 +1,8 @@
-//! Hex digits decoded to bytes and checked in the same pass: sixteen digits at a time with
-//! SSE2 on x86-64 (which every x86-64 CPU has), eight at a time in a word elsewhere, and one at
-//! a time for a rest. Digests are stored and compared decoded: half the bytes of their hex,
-//! with case gone.
+//! Hex digits decoded to bytes and checked in the same pass: 32 digits a step with SSE2 on
+//! x86-64 (which every x86-64 CPU has), then eight a step in a word (the rest of a SHA-1 or
+//! SHA-224 digest, and everything on other CPUs), then a pair a step for any rest (no digest
+//! length has one). Digests are stored and compared decoded: half the bytes of their hex, with
+//! case gone.
 #![allow(unsafe_code)]
 
 use super::hashing::{hex_word, word};
@@ -10,7 +11,7 @@ use super::hashing::{hex_word, word};
 pub(crate) const MAX_BYTES: usize = 64;
 
 /// Decodes hex digits (any case) into `out`, returning the byte count; `None` if `hex` has an
-/// odd length, is longer than `out`, or holds anything but hex digits.
+/// odd length, more than twice `out`'s length (128 digits), or anything but hex digits.
 #[inline]
 pub(crate) fn decode(hex: &[u8], out: &mut [u8; MAX_BYTES]) -> Option<usize> {
     if !hex.len().is_multiple_of(2) || hex.len() > 2 * MAX_BYTES {
@@ -76,7 +77,7 @@ mod sse2 {
 
     /// Each byte's digit value (0 where it is no digit), and a mask of the bytes that are.
     #[inline(always)]
-    unsafe fn values(x: __m128i) -> (__m128i, __m128i) {
+    fn values(x: __m128i) -> (__m128i, __m128i) {
         // SAFETY: SSE2 is baseline on x86-64.
         unsafe {
             // Unsigned `x - lo <= span` tests `lo <= x <= lo + span` in one comparison.
@@ -96,7 +97,7 @@ mod sse2 {
     /// Each pair of digit values (high first, so the low byte of its 16 bits) as one byte, in
     /// the low byte of the 16 bits.
     #[inline(always)]
-    unsafe fn pairs(v: __m128i) -> __m128i {
+    fn pairs(v: __m128i) -> __m128i {
         // SAFETY: SSE2 is baseline on x86-64.
         unsafe {
             let high = _mm_slli_epi16(_mm_and_si128(v, _mm_set1_epi16(0x00ff)), 4);
@@ -139,8 +140,8 @@ mod tests {
         assert_eq!(out, [0xaa; 64]);
     }
 
-    /// Every way of decoding (sixteen digits at a time, eight, one) against one digit at a
-    /// time by the table, for every byte in every place of a text whose length takes every
+    /// Every way of decoding (32 digits a step, eight, two) against one digit at a time by the
+    /// table, for every byte in every place of a text whose length takes every
     /// way: the same validity, and the same value where valid.
     #[test]
     fn every_width_decodes_as_digits_one_at_a_time() {

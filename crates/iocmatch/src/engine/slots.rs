@@ -82,7 +82,7 @@ impl SlotTable {
 
     /// Asks for the home slot of hash `h` and the one after it (a probe reads on to the first
     /// empty slot, which is often the next, and often on the next cache line), for a
-    /// [`SlotTable::for_each`] to come.
+    /// [`SlotTable::for_each`] to come. A hint: at the table's last slot it does not wrap.
     #[inline(always)]
     pub(crate) fn prefetch_slot(&self, h: u64) {
         let i = self.home(h | PRESENT);

@@ -1,7 +1,8 @@
 //! Batched lookups: many queries of one kind at once. At a million indicators a lookup is a
 //! chain of reads from memory, each waiting on the one before; a batch takes a group of
 //! queries through each step together, so that the group's reads are in flight at once. The
-//! hits are those of the single lookups, in query order.
+//! hits are those of the single lookups, in query order. A batch reads the clock once, so all
+//! its queries are judged against the validity windows at the same moment.
 
 use std::net::IpAddr;
 
