@@ -108,28 +108,10 @@ impl Matcher {
         let mut rejected = Vec::new();
         self.inner.domains.probe_batch(&tokens, out, &mut rejected);
         // Names the fast path turns away (IDNs, upper-case Unicode, invalid names) take the
-        // full normalisation, one by one, as in `domain_into`.
-        let (mut errors, mut more, mut hits) = (Vec::new(), Vec::new(), Vec::new());
-        for i in rejected {
-            match normalize::domain(hosts[i].as_ref()) {
-                Ok(d) => {
-                    self.inner.probe_domain(&d, &mut hits);
-                    more.extend(hits.drain(..).map(|h| (i, h)));
-                }
-                Err(e) => errors.push((i, Error::InvalidValue(e))),
-            }
-        }
-        if !more.is_empty() {
-            merge_by_query(out, from, &more);
-        }
-        self.drop_expired(out, from, |(_, h)| h.indicator);
-        self.drop_allowed(
-            out,
-            from,
-            |(_, h)| h.indicator,
-            |(i, _)| Some(hosts[*i].as_ref()),
-        );
-        errors
+        // full normalisation, as in `domain_into`.
+        self.finish_batch(hosts, &rejected, out, from, |host, hits| {
+            normalize::domain(host).map(|d| self.inner.probe_domain(&d, hits))
+        })
     }
 
     /// [`Matcher::hash_into`] for many hex digests: appends `(i, hit)` for every hit of
@@ -170,13 +152,27 @@ impl Matcher {
         self.inner.digests.probe_batch(&tokens, out, &mut slow);
         slow.sort_unstable();
         // The rest take `hash_into`'s full check, which says what is wrong.
+        self.finish_batch(hexes, &slow, out, from, |hex, hits| {
+            normalize::hash(hex.trim()).map(|(_, c)| self.inner.digests.probe(c.as_bytes(), hits))
+        })
+    }
+
+    /// Ends a batch of `values` whose hits stand in `out[from..]`: looks up each of `slow` (in
+    /// query order: the values the fast path turned away) by `full`, the single lookup's full
+    /// path, and merges its hits in; then drops expired and allowlisted hits. Returns the
+    /// values `full` refused, with their errors.
+    fn finish_batch<S: AsRef<str>>(
+        &self,
+        values: &[S],
+        slow: &[usize],
+        out: &mut Vec<(usize, Hit)>,
+        from: usize,
+        full: impl Fn(&str, &mut Vec<Hit>) -> Result<(), String>,
+    ) -> Vec<(usize, Error)> {
         let (mut errors, mut more, mut hits) = (Vec::new(), Vec::new(), Vec::new());
-        for i in slow {
-            match normalize::hash(hexes[i].as_ref().trim()) {
-                Ok((_, canonical)) => {
-                    self.inner.digests.probe(canonical.as_bytes(), &mut hits);
-                    more.extend(hits.drain(..).map(|h| (i, h)));
-                }
+        for &i in slow {
+            match full(values[i].as_ref(), &mut hits) {
+                Ok(()) => more.extend(hits.drain(..).map(|h| (i, h))),
                 Err(e) => errors.push((i, Error::InvalidValue(e))),
             }
         }
@@ -188,7 +184,7 @@ impl Matcher {
             out,
             from,
             |(_, h)| h.indicator,
-            |(i, _)| Some(hexes[*i].as_ref()),
+            |(i, _)| Some(values[*i].as_ref()),
         );
         errors
     }
