@@ -98,49 +98,49 @@ impl SlotTable {
     /// [`SlotTable::prefetch_slot`] asked for before), for a [`SlotTable::for_each`] to come.
     #[inline]
     pub(crate) fn prefetch_value(&self, h: u64) {
-        if self.len == 0 {
-            return;
-        }
-        let (h, mask) = (h | PRESENT, self.slots.len() - 1);
-        let mut i = self.home(h);
-        loop {
-            let s = &self.slots[i];
-            if s.hash == 0 {
-                return;
-            }
-            if s.hash == h {
-                if let Some(v) = self.arena.get(s.start as usize) {
-                    crate::prefetch::prefetch(v);
-                }
-                return;
-            }
-            i = (i + 1) & mask;
+        if let Some(v) = self
+            .under(h)
+            .next()
+            .and_then(|s| self.arena.get(s.start as usize))
+        {
+            crate::prefetch::prefetch(v);
         }
     }
 
     /// Calls `found(value, id, tag)` for every value stored under hash `h`, in no set order.
     #[inline]
     pub(crate) fn for_each(&self, h: u64, mut found: impl FnMut(&[u8], IndicatorId, u8)) {
-        if self.len == 0 {
-            return;
+        for s in self.under(h) {
+            let start = s.start as usize;
+            found(
+                &self.arena[start..start + s.len as usize],
+                IndicatorId(s.id),
+                s.tag,
+            );
         }
-        let (h, mask) = (h | PRESENT, self.slots.len() - 1);
-        let mut i = self.home(h);
-        loop {
-            let s = &self.slots[i];
+    }
+
+    /// The slots stored under hash `h`: the probe sequence from its home slot to the first
+    /// empty one, those of them with the hash.
+    #[inline(always)]
+    fn under(&self, h: u64) -> impl Iterator<Item = &Slot> {
+        let h = h | PRESENT;
+        let mask = self.slots.len().wrapping_sub(1);
+        let mut i = if self.len == 0 {
+            None
+        } else {
+            Some(self.home(h))
+        };
+        std::iter::from_fn(move || loop {
+            let s = &self.slots[i?];
             if s.hash == 0 {
-                return;
+                return None;
             }
+            i = Some((i? + 1) & mask);
             if s.hash == h {
-                let start = s.start as usize;
-                found(
-                    &self.arena[start..start + s.len as usize],
-                    IndicatorId(s.id),
-                    s.tag,
-                );
+                return Some(s);
             }
-            i = (i + 1) & mask;
-        }
+        })
     }
 
     /// The number of stored values.
