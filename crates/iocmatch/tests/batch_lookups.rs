@@ -198,6 +198,47 @@ fn batches_of_many_groups_keep_every_hit_in_order() {
     assert_eq!(got, want);
 }
 
+/// A batch of digests of mixed lengths, many groups of each, some values shared by an MD5
+/// and a JA3 indicator: every hit of every query, in query order, as single lookups give them.
+#[test]
+fn mixed_lengths_over_many_groups_agree_with_single_lookups() {
+    let mut lines = Vec::new();
+    for i in 0..300u32 {
+        lines.push(format!("{i:032x}"));
+        lines.push(format!("{i:040x}"));
+        lines.push(format!("{i:064x}"));
+        if i % 3 == 0 {
+            lines.push(format!("{i:032x}\tkind=ja3"));
+        }
+    }
+    let (_, m) = compile(&lines);
+    // Lengths in turn with a stride, so that each length's tokens are scattered over the
+    // batch; every fifth value is absent and every seventh is not hex.
+    let hexes: Vec<String> = (0..2000u32)
+        .map(|q| {
+            let v = (q * 37) % 375;
+            let hex = match q % 3 {
+                0 => format!("{v:032X}"),
+                1 => format!("{v:040x}"),
+                _ => format!("{v:064x}"),
+            };
+            match q % 7 {
+                0 => format!("{}g", &hex[1..]),
+                _ => hex,
+            }
+        })
+        .collect();
+    let mut out = Vec::new();
+    let errors = m.hash_batch(&hexes, &mut out);
+    let (hits, single_errors) = singly(&hexes, |h, out| m.hash_into(h, out));
+    assert_eq!(out, hits);
+    assert_eq!(errors, single_errors);
+    // The set's shape shows in the answers: some queries have two hits, some none.
+    let count = |i: usize| out.iter().filter(|x| x.0 == i).count();
+    assert!((0..hexes.len()).any(|i| count(i) == 2));
+    assert!((0..hexes.len()).any(|i| count(i) == 0 && !hexes[i].contains('g')));
+}
+
 /// The errors of a batch name the query and say what is wrong with it, as a single lookup's do.
 #[test]
 fn batch_errors_name_the_query() {

@@ -2,8 +2,8 @@
 //! length whose slots hold the digest and its indicator side by side, so a lookup reads one
 //! slot; a filter in front turns away the scan's many digests that are not indicators.
 
-use super::hashing::{hash_fwd, random_seed, Filter};
-use super::hex::{decode, MAX_BYTES};
+use super::hashing::{finish, hash_bytes, hash_fwd, random_seed, Filter};
+use super::hex::{decode, decode_exact, MAX_BYTES};
 use super::{Hit, How};
 use crate::indicator::IndicatorId;
 
@@ -68,6 +68,40 @@ impl Table {
         crate::prefetch::prefetch(&self.slots[at + stride - 1]);
     }
 
+    /// [`Table::prefetch`] if `ask`, without a branch on it: otherwise the first slot is asked
+    /// for, which the other tokens' asks keep in the cache.
+    #[inline(always)]
+    fn prefetch_if(&self, ask: bool, home: usize) {
+        self.prefetch(std::hint::select_unpredictable(ask, home, 0));
+    }
+
+    /// [`Table::find`] in a table of `BYTES`-byte digests, the first `BYTES` of `key`: the
+    /// compare is of a fixed length, so it is inline.
+    #[inline(always)]
+    fn find_exact<const BYTES: usize>(
+        &self,
+        home: usize,
+        key: &[u8; MAX_BYTES],
+        mut found: impl FnMut(IndicatorId),
+    ) {
+        debug_assert_eq!(self.width, BYTES);
+        let key: &[u8; BYTES] = key[..BYTES].try_into().unwrap();
+        let stride = BYTES + 4;
+        let mut i = home & self.mask;
+        loop {
+            let slot = &self.slots[i * stride..(i + 1) * stride];
+            let (stored, id) = slot.split_at(BYTES);
+            let id = u32::from_le_bytes([id[0], id[1], id[2], id[3]]);
+            if id == EMPTY {
+                return;
+            }
+            if stored == key {
+                found(IndicatorId(id));
+            }
+            i = (i + 1) & self.mask;
+        }
+    }
+
     /// Calls `found` for the id of every slot holding `key`, in the order they were added.
     #[inline]
     fn find(&self, home: usize, key: &[u8], mut found: impl FnMut(IndicatorId)) {
@@ -81,6 +115,115 @@ impl Table {
                 found(IndicatorId(id));
             }
             i = (i + 1) & self.mask;
+        }
+    }
+}
+
+/// The hex lengths of digests (MD5, SHA-1, SHA-224, SHA-256, SHA-384, SHA-512), the classes
+/// a batch sorts its tokens into; tokens of other lengths are class `CLASSES`.
+const CLASSES: usize = 6;
+
+/// A token's class by its length: all digest lengths are multiples of eight, so a table by
+/// the length in eights (no branch to guess, where a search of the lengths would have some).
+#[inline(always)]
+fn class_of(len: usize) -> u8 {
+    const NO: u8 = CLASSES as u8;
+    const BY_EIGHTS: [u8; 17] = [NO, NO, NO, NO, 0, 1, NO, 2, 3, NO, NO, NO, 4, NO, NO, NO, 5];
+    let eighths = if len.is_multiple_of(8) && len <= 128 {
+        len / 8
+    } else {
+        0
+    };
+    BY_EIGHTS[eighths]
+}
+
+/// The tokens of a batch: each with the index its hits are reported under.
+type Tokens<'a> = [(&'a [u8], usize)];
+
+/// [`DigestSet::probe_exact`] for each class, in the order of [`class_of`].
+type LookUp = fn(&DigestSet, &Tokens, &[u32], &mut Found, &mut Vec<usize>, &mut Scratch);
+const LOOK_UP: [LookUp; CLASSES] = [
+    DigestSet::probe_exact::<32, 16>,
+    DigestSet::probe_exact::<40, 20>,
+    DigestSet::probe_exact::<56, 28>,
+    DigestSet::probe_exact::<64, 32>,
+    DigestSet::probe_exact::<96, 48>,
+    DigestSet::probe_exact::<128, 64>,
+];
+
+/// A token of a group on its way through the stages: its hash, its index in the batch, and
+/// where its decoded key lies in the group's keys.
+#[derive(Clone, Copy, Default)]
+struct Step {
+    hash: u64,
+    token: u32,
+    key: u32,
+}
+
+/// Working space for the groups of a batch, reused from one length to the next.
+struct Scratch {
+    keys: [[u8; MAX_BYTES]; GROUP],
+    steps: [Step; GROUP],
+}
+
+impl Default for Scratch {
+    fn default() -> Scratch {
+        Scratch {
+            keys: [[0; MAX_BYTES]; GROUP],
+            steps: [Step::default(); GROUP],
+        }
+    }
+}
+
+/// The hits of a batch, by token: its first hit (`EMPTY` for none), and any others (a value
+/// several indicators share), which are rare.
+struct Found {
+    first: Vec<u32>,
+    more: Vec<(usize, u32)>,
+}
+
+impl Found {
+    /// Adds a hit of token `k`; its hits come in the order they are to be reported.
+    #[inline(always)]
+    fn add(&mut self, k: usize, id: IndicatorId) {
+        if self.first[k] == EMPTY {
+            self.first[k] = id.0;
+        } else {
+            self.more.push((k, id.0));
+        }
+    }
+
+    /// Appends the hits to `out` in token order, each with its token's index.
+    fn append_to(mut self, tokens: &Tokens, out: &mut Vec<(usize, Hit)>) {
+        let hit = |id: u32| Hit {
+            indicator: IndicatorId(id),
+            how: How::Exact,
+        };
+        if self.more.is_empty() {
+            // Without a branch on whether each token hit: every token's entry is written,
+            // and the length moves past it only if it hit.
+            let from = out.len();
+            out.resize(from + tokens.len(), (0, hit(EMPTY)));
+            let mut len = from;
+            for (&(_, q), &id) in tokens.iter().zip(&self.first) {
+                out[len] = (q, hit(id));
+                len += usize::from(id != EMPTY);
+            }
+            out.truncate(len);
+            return;
+        }
+        // Tokens of several hits: each token's others after its first, in the order found
+        // (a stable sort keeps it).
+        self.more.sort_by_key(|&(k, _)| k);
+        let mut more = self.more.iter().peekable();
+        for (k, (&(_, q), &id)) in tokens.iter().zip(&self.first).enumerate() {
+            if id == EMPTY {
+                continue;
+            }
+            out.push((q, hit(id)));
+            while let Some(&(_, other)) = more.next_if(|&&(j, _)| j == k) {
+                out.push((q, hit(other)));
+            }
         }
     }
 }
@@ -160,72 +303,112 @@ impl DigestSet {
 
     /// [`DigestSet::probe`] for many tokens: appends `(q, hit)` for every hit of each `(token,
     /// q)`, in the order of `tokens` (and, within a token, `probe`'s order), and the `q` of each
-    /// token that is not hex of even length and at most 128 digits to `rejected`.
+    /// token that is not hex of a digest's length to `rejected`, in no set order.
     ///
-    /// At a million digests the filter and the tables lie mostly outside the first caches, and
-    /// a lookup is two reads, the second waiting on the first. Here a group of tokens is
-    /// decoded and hashed and their filter words asked for, then the filter is read for all of
-    /// them and the slots of those that pass asked for, then the slots are read: the reads of a
-    /// group are in flight together.
+    /// The tokens are first sorted by length, each length then taken through code made for
+    /// it: in a batch of mixed lengths, every branch on the length (the decoding's and the
+    /// hashing's loops, the choice of table, the compare) is one the processor cannot guess,
+    /// and those misses cost more than the work. Within a length, tokens go in groups through
+    /// three stages, so that a group's reads from memory are in flight together: decode and
+    /// hash, asking for the filter words; read the filter, asking for the slots of those that
+    /// pass; read the slots.
     pub fn probe_batch(
         &self,
         tokens: &[(&[u8], usize)],
         out: &mut Vec<(usize, Hit)>,
         rejected: &mut Vec<usize>,
     ) {
-        /// A token of the group on its way through: its hash, its place in the group, and its
-        /// length in bytes (once decoded), then its table (once past the filter).
-        #[derive(Clone, Copy, Default)]
-        struct Step {
-            hash: u64,
-            at: usize,
-            width_or_table: usize,
+        // Token indices are u32 (smaller steps are faster); larger batches go in parts.
+        if tokens.len() > u32::MAX as usize {
+            for part in tokens.chunks(u32::MAX as usize) {
+                self.probe_batch(part, out, rejected);
+            }
+            return;
         }
-        let mut keys = [[0u8; MAX_BYTES]; GROUP];
-        let mut decoded = [Step::default(); GROUP];
-        let mut passed = [Step::default(); GROUP];
-        for group in tokens.chunks(GROUP) {
+        // A counting sort by class: `order` holds the tokens of each class together, each
+        // class's in token order, and `next[c]` ends up where class `c`'s run ends.
+        let classes: Vec<u8> = tokens.iter().map(|&(hex, _)| class_of(hex.len())).collect();
+        let mut counts = [0usize; CLASSES + 1];
+        for &c in &classes {
+            counts[usize::from(c)] += 1;
+        }
+        let mut next = [0usize; CLASSES + 1];
+        for c in 1..=CLASSES {
+            next[c] = next[c - 1] + counts[c - 1];
+        }
+        let mut order = vec![0u32; tokens.len()];
+        for (k, &c) in classes.iter().enumerate() {
+            order[next[usize::from(c)]] = k as u32;
+            next[usize::from(c)] += 1;
+        }
+        let mut hits = Found {
+            first: vec![EMPTY; tokens.len()],
+            more: Vec::new(),
+        };
+        let mut scratch = Scratch::default();
+        let mut from = 0;
+        for (c, &end) in next.iter().enumerate() {
+            let run = &order[from..end];
+            from = end;
+            match LOOK_UP.get(c) {
+                Some(look_up) => look_up(self, tokens, run, &mut hits, rejected, &mut scratch),
+                None => rejected.extend(run.iter().map(|&k| tokens[k as usize].1)),
+            }
+        }
+        hits.append_to(tokens, out);
+    }
+
+    /// The tokens `run` (indices into `tokens`), all of `HEX` digits (`BYTES` bytes decoded),
+    /// looked up in groups; hits go to `found`, tokens that are not hex to `rejected`.
+    fn probe_exact<const HEX: usize, const BYTES: usize>(
+        &self,
+        tokens: &Tokens,
+        run: &[u32],
+        found: &mut Found,
+        rejected: &mut Vec<usize>,
+        scratch: &mut Scratch,
+    ) {
+        const { assert!(HEX == 2 * BYTES) };
+        let table = self.tables.iter().find(|t| t.width == BYTES);
+        let Scratch { keys, steps } = scratch;
+        for group in run.chunks(GROUP) {
+            // Decode and hash; a token that is not hex leaves (rarely: no branch to guess).
             let mut n = 0;
-            for (i, &(hex, q)) in group.iter().enumerate() {
-                let Some(width) = decode(hex, &mut keys[i]) else {
-                    rejected.push(q);
-                    continue;
+            for &k in group {
+                let (hex, q) = tokens[k as usize];
+                let Ok(hex) = <&[u8; HEX]>::try_from(hex) else {
+                    continue; // not reached: the run holds tokens of this length only
                 };
-                let hash = hash_fwd(self.seed, hex);
+                let ok = decode_exact(hex, &mut keys[n]);
+                let hash = finish(hash_bytes(self.seed, hex));
                 self.filter.prefetch(hash);
-                decoded[n] = Step {
+                steps[n] = Step {
                     hash,
-                    at: i,
-                    width_or_table: width,
+                    token: k,
+                    key: n as u32,
                 };
-                n += 1;
+                if !ok {
+                    rejected.push(q);
+                }
+                n += usize::from(ok);
             }
+            let Some(table) = table else {
+                continue;
+            };
+            // The filter, without a branch on its answer: every step is written over the
+            // kept ones, and only those that pass are counted; their slots are asked for.
             let mut m = 0;
-            for step in &decoded[..n] {
-                if !self.filter.may_contain(step.hash) {
-                    continue;
-                }
-                let width = step.width_or_table;
-                if let Some(t) = self.tables.iter().position(|t| t.width == width) {
-                    self.tables[t].prefetch(step.hash as usize);
-                    passed[m] = Step {
-                        width_or_table: t,
-                        ..*step
-                    };
-                    m += 1;
-                }
+            for i in 0..n {
+                let step = steps[i];
+                let pass = self.filter.may_contain(step.hash);
+                table.prefetch_if(pass, step.hash as usize);
+                steps[m] = step;
+                m += usize::from(pass);
             }
-            for step in &passed[..m] {
-                let table = &self.tables[step.width_or_table];
-                let key = &keys[step.at][..table.width];
-                table.find(step.hash as usize, key, |indicator| {
-                    out.push((
-                        group[step.at].1,
-                        Hit {
-                            indicator,
-                            how: How::Exact,
-                        },
-                    ))
+            for step in &steps[..m] {
+                let key = &keys[step.key as usize];
+                table.find_exact::<BYTES>(step.hash as usize, key, |id| {
+                    found.add(step.token as usize, id)
                 });
             }
         }

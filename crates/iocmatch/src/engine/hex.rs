@@ -17,6 +17,21 @@ pub(crate) fn decode(hex: &[u8], out: &mut [u8; MAX_BYTES]) -> Option<usize> {
     if !hex.len().is_multiple_of(2) || hex.len() > 2 * MAX_BYTES {
         return None;
     }
+    decode_checked(hex, out).then_some(hex.len() / 2)
+}
+
+/// [`decode`] of exactly `HEX` digits, returning whether all were hex digits: with the length
+/// fixed its loops unroll, and no branch depends on the length (which, in a batch of digests of
+/// mixed lengths, the processor cannot guess).
+#[inline(always)]
+pub(crate) fn decode_exact<const HEX: usize>(hex: &[u8; HEX], out: &mut [u8; MAX_BYTES]) -> bool {
+    const { assert!(HEX.is_multiple_of(2) && HEX <= 2 * MAX_BYTES) };
+    decode_checked(hex, out)
+}
+
+/// [`decode`] of hex whose length is even and at most twice `out`'s.
+#[inline(always)]
+fn decode_checked(hex: &[u8], out: &mut [u8; MAX_BYTES]) -> bool {
     let mut ok = true;
     let mut at = 0; // digits decoded so far
     #[cfg(target_arch = "x86_64")]
@@ -37,7 +52,7 @@ pub(crate) fn decode(hex: &[u8], out: &mut [u8; MAX_BYTES]) -> Option<usize> {
         bad |= (hi | lo) & 0x80;
         *o = (hi << 4) | (lo & 0x0f);
     }
-    (ok && bad == 0).then_some(hex.len() / 2)
+    ok && bad == 0
 }
 
 /// The four bytes that eight hex digits (as a little-endian word; `hex_word` holds) stand for.
