@@ -2,7 +2,9 @@
 //! the end of a host token gives the hash of the token and of each parent domain; a filter in
 //! front rejects almost every token and parent without touching the map.
 
-use super::hashing::{finish, hash_domain, hash_within, push_label, random_seed, Filter};
+use super::hashing::{
+    eq_host_folded, finish, hash_domain, hash_within, push_label, random_seed, Filter,
+};
 use super::slots::SlotTable;
 use super::{Hit, How};
 use crate::indicator::{IndicatorId, Mode};
@@ -116,13 +118,17 @@ impl DomainSet {
                     probes.push((h, at as u8, i as u8));
                 });
             }
-            probes.retain(|&(h, _, _)| {
-                let pass = self.filter.may_contain(h);
-                if pass {
-                    self.names.prefetch_slot(h);
-                }
-                pass
-            });
+            // The filter, without a branch on its answer: each probe is written over the kept
+            // ones and counted only if it passes; the slots of those that pass are asked for.
+            let mut kept = 0;
+            for i in 0..probes.len() {
+                let p = probes[i];
+                let pass = self.filter.may_contain(p.0);
+                self.names.prefetch_slot_if(pass, p.0);
+                probes[kept] = p;
+                kept += usize::from(pass);
+            }
+            probes.truncate(kept);
             for &(h, _, _) in &probes {
                 self.names.prefetch_value(h);
             }
@@ -194,14 +200,15 @@ impl DomainSet {
         self.filter.may_contain(h)
     }
 
-    /// Appends the indicators stored under hash `h` that equal `tok[at..]` (ASCII case folded):
+    /// Appends the indicators stored under hash `h` that equal `tok[at..]` (ASCII host bytes,
+    /// as every caller's tokens are; compared with ASCII case folded):
     /// all of them if `at` is 0, else those in `subdomains` mode; the newest first (callers
     /// reverse the hits of a token).
     pub(crate) fn confirm(&self, tok: &[u8], at: usize, h: u64, out: &mut Vec<Hit>) {
         let first = out.len();
         let name = &tok[at..];
         self.names.for_each(h, |stored, id, subdomains| {
-            if stored.len() == name.len() && stored.eq_ignore_ascii_case(name) {
+            if eq_host_folded(stored, name) {
                 if at == 0 {
                     out.push(Hit {
                         indicator: id,

@@ -108,6 +108,24 @@ fn load_short(r: &[u8]) -> u64 {
     }
 }
 
+/// Whether two strings of ASCII host bytes (letters, digits, `-`, `_`, `.`) are equal up to
+/// ASCII case: eight bytes at a time, under the hashes' fold (see `FOLD`), which on host bytes
+/// identifies nothing but upper and lower case. (On other bytes it would: `\r` with `-`.)
+#[inline(always)]
+pub(crate) fn eq_host_folded(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let (a_words, a_rest) = a.as_chunks::<8>();
+    let (b_words, b_rest) = b.as_chunks::<8>();
+    let folded = |w: u64| w | FOLD;
+    let words = a_words.iter().zip(b_words).fold(0, |d, (x, y)| {
+        d | (folded(u64::from_le_bytes(*x)) ^ folded(u64::from_le_bytes(*y)))
+    });
+    // The rests are of one length, so their zero padding agrees.
+    words | (folded(load_short(a_rest)) ^ folded(load_short(b_rest))) == 0
+}
+
 /// Whether every byte is an ASCII hex digit, eight bytes at a time.
 pub(crate) fn all_hex(b: &[u8]) -> bool {
     let mut chunks = b.chunks_exact(8);
@@ -271,6 +289,34 @@ mod tests {
                 assert_eq!(hash_within(5, &text, s, e), want, "{s}..{e}");
             }
         }
+    }
+
+    /// The folded compare agrees with `eq_ignore_ascii_case` on host bytes: every pair of host
+    /// bytes in every place of strings whose lengths take every word-and-rest split.
+    #[test]
+    fn folded_host_compare_agrees_with_ignoring_ascii_case() {
+        let host: Vec<u8> = (0..=127u8)
+            .filter(|&b| crate::scan::boundary::is_host_byte(b))
+            .collect();
+        for len in [1usize, 3, 8, 13, 17] {
+            let base: Vec<u8> = host.iter().cycle().take(len).copied().collect();
+            for at in 0..len {
+                for &x in &host {
+                    for &y in &host {
+                        let (mut a, mut b) = (base.clone(), base.clone());
+                        a[at] = x;
+                        b[at] = y;
+                        assert_eq!(
+                            eq_host_folded(&a, &b),
+                            a.eq_ignore_ascii_case(&b),
+                            "{x:#x} and {y:#x} at {at} of {len}"
+                        );
+                    }
+                }
+            }
+        }
+        assert!(eq_host_folded(b"", b""));
+        assert!(!eq_host_folded(b"ab", b"abc"));
     }
 
     #[test]
