@@ -2,7 +2,7 @@
 //! length whose slots hold the digest and its indicator side by side, so a lookup reads one
 //! slot; a filter in front turns away the scan's many digests that are not indicators.
 
-use super::hashing::{finish, hash_bytes, hash_fwd, random_seed, Filter};
+use super::hashing::{hash_fwd, random_seed, Filter};
 use super::hex::{decode, decode_exact, MAX_BYTES};
 use super::{Hit, How};
 use crate::indicator::IndicatorId;
@@ -38,14 +38,15 @@ impl Table {
 
     #[inline(always)]
     fn slot(&self, i: usize) -> (&[u8], u32) {
-        let s = &self.slots[i * (self.width + 4)..(i + 1) * (self.width + 4)];
-        let id = u32::from_le_bytes([
-            s[self.width],
-            s[self.width + 1],
-            s[self.width + 2],
-            s[self.width + 3],
-        ]);
-        (&s[..self.width], id)
+        self.slot_of_width(self.width, i)
+    }
+
+    /// [`Table::slot`] with the table's width given (`self.width`).
+    #[inline(always)]
+    fn slot_of_width(&self, width: usize, i: usize) -> (&[u8], u32) {
+        let s = &self.slots[i * (width + 4)..(i + 1) * (width + 4)];
+        let id = u32::from_le_bytes([s[width], s[width + 1], s[width + 2], s[width + 3]]);
+        (&s[..width], id)
     }
 
     fn insert(&mut self, home: usize, key: &[u8], id: IndicatorId) {
@@ -75,39 +76,38 @@ impl Table {
         self.prefetch(std::hint::select_unpredictable(ask, home, 0));
     }
 
-    /// [`Table::find`] in a table of `BYTES`-byte digests, the first `BYTES` of `key`: the
-    /// compare is of a fixed length, so it is inline.
+    /// [`Table::find`] in a table of `BYTES`-byte digests, of the first `BYTES` of `key`: with
+    /// the width fixed, the compare is inline.
     #[inline(always)]
     fn find_exact<const BYTES: usize>(
         &self,
         home: usize,
         key: &[u8; MAX_BYTES],
-        mut found: impl FnMut(IndicatorId),
+        found: impl FnMut(IndicatorId),
     ) {
         debug_assert_eq!(self.width, BYTES);
-        let key: &[u8; BYTES] = key[..BYTES].try_into().unwrap();
-        let stride = BYTES + 4;
-        let mut i = home & self.mask;
-        loop {
-            let slot = &self.slots[i * stride..(i + 1) * stride];
-            let (stored, id) = slot.split_at(BYTES);
-            let id = u32::from_le_bytes([id[0], id[1], id[2], id[3]]);
-            if id == EMPTY {
-                return;
-            }
-            if stored == key {
-                found(IndicatorId(id));
-            }
-            i = (i + 1) & self.mask;
-        }
+        self.find_of_width(BYTES, home, &key[..BYTES], found);
     }
 
     /// Calls `found` for the id of every slot holding `key`, in the order they were added.
     #[inline]
-    fn find(&self, home: usize, key: &[u8], mut found: impl FnMut(IndicatorId)) {
+    fn find(&self, home: usize, key: &[u8], found: impl FnMut(IndicatorId)) {
+        self.find_of_width(self.width, home, key, found);
+    }
+
+    /// [`Table::find`] with the table's width given (`self.width`), so that a caller that knows
+    /// it as a constant gets code made for it.
+    #[inline(always)]
+    fn find_of_width(
+        &self,
+        width: usize,
+        home: usize,
+        key: &[u8],
+        mut found: impl FnMut(IndicatorId),
+    ) {
         let mut i = home & self.mask;
         loop {
-            let (stored, id) = self.slot(i);
+            let (stored, id) = self.slot_of_width(width, i);
             if id == EMPTY {
                 return;
             }
@@ -380,7 +380,7 @@ impl DigestSet {
                     continue; // not reached: the run holds tokens of this length only
                 };
                 let ok = decode_exact(hex, &mut keys[n]);
-                let hash = finish(hash_bytes(self.seed, hex));
+                let hash = hash_fwd(self.seed, hex);
                 self.filter.prefetch(hash);
                 steps[n] = Step {
                     hash,
