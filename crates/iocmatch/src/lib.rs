@@ -38,6 +38,7 @@ pub mod engine;
 mod error;
 mod guard;
 mod indicator;
+mod kept;
 mod matcher;
 pub mod normalize;
 mod prefetch;

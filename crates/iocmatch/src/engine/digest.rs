@@ -6,6 +6,7 @@ use super::hashing::{hash_fwd, random_seed, Filter};
 use super::hex::{decode, decode_exact, MAX_BYTES};
 use super::{Hit, How};
 use crate::indicator::IndicatorId;
+use crate::kept::retain_unbranched;
 
 /// Tokens a batched lookup takes through its stages together.
 const GROUP: usize = 64;
@@ -395,16 +396,13 @@ impl DigestSet {
             let Some(table) = table else {
                 continue;
             };
-            // The filter, without a branch on its answer: every step is written over the
-            // kept ones, and only those that pass are counted; their slots are asked for.
-            let mut m = 0;
-            for i in 0..n {
-                let step = steps[i];
+            // The filter, without a branch on its answer; the slots of those that pass are
+            // asked for.
+            let m = retain_unbranched(&mut steps[..n], |step| {
                 let pass = self.filter.may_contain(step.hash);
                 table.prefetch_if(pass, step.hash as usize);
-                steps[m] = step;
-                m += usize::from(pass);
-            }
+                pass
+            });
             for step in &steps[..m] {
                 let key = &keys[step.key as usize];
                 table.find_exact::<BYTES>(step.hash as usize, key, |id| {

@@ -8,6 +8,7 @@ use super::hashing::{
 use super::slots::SlotTable;
 use super::{Hit, How};
 use crate::indicator::{IndicatorId, Mode};
+use crate::kept::retain_unbranched;
 
 /// Domain indicators, exact or with subdomains.
 #[derive(Debug, Default)]
@@ -118,16 +119,13 @@ impl DomainSet {
                     probes.push((h, at as u8, i as u8));
                 });
             }
-            // The filter, without a branch on its answer: each probe is written over the kept
-            // ones and counted only if it passes; the slots of those that pass are asked for.
-            let mut kept = 0;
-            for i in 0..probes.len() {
-                let p = probes[i];
+            // The filter, without a branch on its answer; the slots of those that pass are
+            // asked for.
+            let kept = retain_unbranched(&mut probes, |p| {
                 let pass = self.filter.may_contain(p.0);
                 self.names.prefetch_slot_if(pass, p.0);
-                probes[kept] = p;
-                kept += usize::from(pass);
-            }
+                pass
+            });
             probes.truncate(kept);
             for &(h, _, _) in &probes {
                 self.names.prefetch_value(h);

@@ -14,6 +14,7 @@ use super::classify::Block;
 use super::quad::{self, three_bits};
 use super::text::{emit, starts_schemeless_url, url_token};
 use crate::engine::{Hit, How};
+use crate::kept::Kept;
 use crate::matcher::{Inner, Match};
 use crate::normalize;
 
@@ -35,52 +36,6 @@ struct Probe {
     hash: u64,
     name: u32,
     at: u32,
-}
-
-/// A list filled without a branch on whether each item is kept: every item is written, and the
-/// length moves past it only if it is kept.
-#[derive(Debug, Default)]
-struct Kept<T> {
-    items: Vec<T>,
-    len: usize,
-}
-
-impl<T: Copy> Kept<T> {
-    #[inline(always)]
-    fn push_if(&mut self, keep: bool, item: T) {
-        // One bounds test, where an index would repeat the capacity test.
-        match self.items.get_mut(self.len) {
-            Some(slot) => *slot = item,
-            None => self.items.push(item),
-        }
-        self.len += usize::from(keep);
-    }
-
-    #[inline(always)]
-    fn push(&mut self, item: T) {
-        self.push_if(true, item)
-    }
-
-    /// Keeps the items `keep` accepts, compacting in place without a branch on each.
-    #[inline(always)]
-    fn retain(&mut self, keep: impl Fn(&T) -> bool) {
-        let mut kept = 0;
-        for i in 0..self.len {
-            let item = self.items[i];
-            self.items[kept] = item;
-            kept += usize::from(keep(&item));
-        }
-        self.len = kept;
-    }
-
-    #[inline(always)]
-    fn as_slice(&self) -> &[T] {
-        &self.items[..self.len]
-    }
-
-    fn clear(&mut self) {
-        self.len = 0;
-    }
 }
 
 /// Room in a list of runs: a window, and the runs of one more block. A run is sorted in the
@@ -558,23 +513,5 @@ impl Iterator for FromHighest {
         let i = 63 - self.0.leading_zeros() as usize;
         self.0 &= !(1 << i);
         Some(i)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn kept_lists_keep_only_what_is_kept() {
-        let mut k = Kept::default();
-        for i in 0..10 {
-            k.push_if(i % 3 == 0, i);
-        }
-        assert_eq!(k.as_slice(), &[0, 3, 6, 9]);
-        k.clear();
-        k.push_if(false, 1);
-        k.push_if(true, 2);
-        assert_eq!(k.as_slice(), &[2]);
     }
 }
