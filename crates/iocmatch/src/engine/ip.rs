@@ -18,6 +18,7 @@ use ipnetwork::IpNetwork;
 
 use super::{Hit, How};
 use crate::indicator::IndicatorId;
+use crate::kept::retain_unbranched;
 
 /// IPv6 networks of one prefix length, by masked address. (A set holds each network once.)
 type V6Prefix = HashMap<u128, IndicatorId, foldhash::fast::RandomState>;
@@ -282,6 +283,14 @@ impl Bitmap {
             .is_some_and(|w| w >> (i % 64) & 1 != 0)
     }
 
+    /// Asks for the word holding bit `i`, for a [`Bitmap::contains`] to come.
+    #[inline(always)]
+    fn prefetch(&self, i: usize) {
+        if let Some(w) = self.words.get(i / 64) {
+            crate::prefetch::prefetch(w);
+        }
+    }
+
     fn heap_bytes(&self) -> usize {
         self.words.capacity() * 8
     }
@@ -452,12 +461,25 @@ impl IpTable {
         let mut lens_of = [0u64; GROUP];
         let mut probes: Vec<Probe<'_>> = Vec::with_capacity(GROUP * 2);
         for group in addrs.chunks(GROUP) {
-            // Stage 1: the three bitmaps, for every address.
+            // Stage 1: the /16 and /20 bitmaps (8 KiB and 128 KiB, from nearer caches) for
+            // every address; for those they admit, the /24 bitmap word (2 MiB) and the
+            // region's prefix lengths are asked for, and the others ask for the first ones,
+            // which stay cached. Then the /24 bitmap for those admitted.
             let mut n = 0;
             for &(a, q) in group {
                 passed[n] = (a, q);
-                n += usize::from(self.may_hold_v4_flat(a));
+                let near = self.v4_regions.contains((a >> 16) as usize)
+                    & self.v4_sectors.contains((a >> 12) as usize);
+                let at = std::hint::select_unpredictable(near, a, 0);
+                self.v4_blocks.prefetch((at >> 8) as usize);
+                if let Some(lens) = self.region_lens.get((at >> 16) as usize) {
+                    crate::prefetch::prefetch(lens);
+                }
+                n += usize::from(near);
             }
+            let n = retain_unbranched(&mut passed[..n], |&(a, _)| {
+                self.v4_blocks.contains((a >> 8) as usize)
+            });
             // Stage 2: the prefix lengths present in each address's /16 region, read for all
             // before any is looked at, so that the branches below do not wait on the reads.
             for (lens, &(a, _)) in lens_of.iter_mut().zip(&passed[..n]) {
@@ -515,18 +537,6 @@ impl IpTable {
             prefix,
             query: q,
         }
-    }
-
-    /// [`IpTable::may_hold_v4`] with no branch between the bitmaps. The /24 bitmap (2 MiB) is
-    /// read at the address's bit only when the two smaller ones admit it, and otherwise at bit
-    /// 0, which stays cached: most addresses stop at the /20 bitmap, and reading the /24 one
-    /// for them all would have each wait on a read from beyond the nearer caches.
-    #[inline(always)]
-    fn may_hold_v4_flat(&self, a: u32) -> bool {
-        let near = self.v4_regions.contains((a >> 16) as usize)
-            & self.v4_sectors.contains((a >> 12) as usize);
-        let block = std::hint::select_unpredictable(near, (a >> 8) as usize, 0);
-        near & self.v4_blocks.contains(block)
     }
 
     /// Approximate bytes held: the tables and the bitmaps.
