@@ -464,7 +464,18 @@ mod tests {
             // A long label of letters or digits, for the 63-byte limit.
             long in 60usize..66,
             digits in proptest::bool::ANY,
+            // Names made of labels, most of them valid, 8 to 64 bytes long and more, with dots
+            // in every vector and a last label that may be all digits; one byte maybe changed.
+            labels in proptest::collection::vec("[a1_-]{1,20}|[0-9]{1,4}", 1..8),
+            change in proptest::option::of((0usize..80, proptest::num::u8::ANY)),
         ) {
+            let mut name = labels.join(".").into_bytes();
+            if let Some((at, b)) = change {
+                let at = at % name.len();
+                name[at] = b;
+            }
+            let (fast, slow) = both(&name);
+            proptest::prop_assert_eq!(fast, slow, "{:?}", String::from_utf8_lossy(&name));
             let (fast, slow) = both(&tok);
             proptest::prop_assert_eq!(fast, slow);
             let label = vec![if digits { b'7' } else { b'q' }; long];

@@ -450,9 +450,9 @@ impl IpTable {
     /// their time waiting: each read is known only once the branch before it is settled, and
     /// whether an address passes a bitmap or hits a table is as good as random. Here each stage
     /// runs over a group of addresses and, but for the loop over an address's prefix lengths
-    /// and a rare slow path, does not branch on what it reads (every bitmap read for every
-    /// address, a hit kept or dropped by a conditional increment), so the reads of a group are
-    /// in flight together.
+    /// and a rare slow path, does not branch on what it reads (an address kept or dropped by a
+    /// conditional increment, a read it does not need made at a cached place instead), so the
+    /// reads of a group are in flight together.
     pub(crate) fn lookup_v4_batch(&self, addrs: &[(u32, usize)], out: &mut Vec<(usize, Hit)>) {
         if self.v4.is_empty() {
             return;
@@ -463,8 +463,9 @@ impl IpTable {
         for group in addrs.chunks(GROUP) {
             // Stage 1: the /16 and /20 bitmaps (8 KiB and 128 KiB, from nearer caches) for
             // every address; for those they admit, the /24 bitmap word (2 MiB) and the
-            // region's prefix lengths are asked for, and the others ask for the first ones,
-            // which stay cached. Then the /24 bitmap for those admitted.
+            // region's prefix lengths are asked for, and the others ask for word 0 of the /24
+            // bitmap and region 0's lengths, which stay cached. Then the /24 bitmap for those
+            // admitted.
             let mut n = 0;
             for &(a, q) in group {
                 passed[n] = (a, q);
