@@ -150,6 +150,7 @@ impl Matcher {
                 k => return Err(bad(format!("kind {k} has no engine"))),
             }
         }
+        ips.finish();
         let domains = DomainSet::build(&domains);
         let emails = EmailSet::build(&emails);
         let urls = UrlSet::build(&urls);
