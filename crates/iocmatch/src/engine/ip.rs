@@ -4,12 +4,13 @@
 //! IPv4 networks are kept in one flat table per prefix length, and a dense array over the 65,536
 //! /16 regions records which prefix lengths occur in each region: a lookup probes only those
 //! tables, usually one or two, where probing every length in the set would cost one probe per
-//! distinct length (a feed of mixed CIDRs easily has a dozen). Bitmaps of the /16s, /20s and
-//! /24s that some network touches, in front, turn away most addresses of real traffic with one
-//! to three reads, the smaller bitmaps first, from nearer caches. IPv6 indicators, far fewer
-//! in feeds, are kept in one hash map per prefix length, behind a bitmap of the first 16-bit
-//! groups some network covers. A batched IPv4 lookup runs the same steps for many addresses
-//! at once, in stages that overlap their reads.
+//! distinct length (a feed of mixed CIDRs easily has a dozen). In sets dense enough that a region
+//! holds networks of many lengths, the lengths of 17 to 32 are taken per /20 sector instead, which
+//! halves the probes at 1M indicators. Bitmaps of the /16s, /20s and /24s that some network
+//! touches, in front, turn away most addresses of real traffic with one to three reads, the smaller
+//! bitmaps first, from nearer caches. IPv6 indicators, far fewer in feeds, are kept in one hash map
+//! per prefix length, behind a bitmap of the first 16-bit groups some network covers. A batched
+//! IPv4 lookup runs the same steps for many addresses at once, in stages that overlap their reads.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -741,7 +742,10 @@ mod tests {
         // The same answers from the region's lengths alone: this set is sparse, and `finish`
         // drops the sector table.
         t.finish();
-        assert!(t.sector_lens.is_empty(), "a sparse set keeps no sector table");
+        assert!(
+            t.sector_lens.is_empty(),
+            "a sparse set keeps no sector table"
+        );
         let mut again = Vec::new();
         t.lookup_v4_batch(&queries, &mut again);
         assert_eq!(again, single);
@@ -766,7 +770,10 @@ mod tests {
             t.insert(net, IndicatorId(i as u32));
         }
         t.finish();
-        assert!(!t.sector_lens.is_empty(), "a dense set keeps its sector table");
+        assert!(
+            !t.sector_lens.is_empty(),
+            "a dense set keeps its sector table"
+        );
         let queries: Vec<(u32, usize)> = (0..1u32 << 16)
             .map(|low| (0x0a00_0000 | low, low as usize))
             .collect();
