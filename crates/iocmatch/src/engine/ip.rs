@@ -727,14 +727,7 @@ mod tests {
             .enumerate()
             .map(|(q, a)| (a, q))
             .collect();
-        let mut batch = Vec::new();
-        t.lookup_v4_batch(&queries, &mut batch);
-        let mut single = Vec::new();
-        let mut hits = Vec::new();
-        for &(a, q) in &queries {
-            t.lookup_v4(a, &mut hits);
-            single.extend(hits.drain(..).map(|h| (q, h)));
-        }
+        let (batch, single) = batch_and_single(&t, &queries);
         // Each stored address, and only those, hits as itself (the repeated ones twice).
         let exact = single.iter().filter(|(_, h)| h.how == How::Exact).count();
         assert_eq!(exact, addrs.len() + addrs.len().div_ceil(700));
@@ -749,6 +742,21 @@ mod tests {
         let mut again = Vec::new();
         t.lookup_v4_batch(&queries, &mut again);
         assert_eq!(again, single);
+    }
+
+    /// Hits as `(query, hit)`.
+    type QueryHits = Vec<(usize, Hit)>;
+
+    /// The hits of `queries` from one batch lookup and from single lookups.
+    fn batch_and_single(t: &IpTable, queries: &[(u32, usize)]) -> (QueryHits, QueryHits) {
+        let mut batch = Vec::new();
+        t.lookup_v4_batch(queries, &mut batch);
+        let (mut single, mut hits) = (Vec::new(), Vec::new());
+        for &(a, q) in queries {
+            t.lookup_v4(a, &mut hits);
+            single.extend(hits.drain(..).map(|h| (q, h)));
+        }
+        (batch, single)
     }
 
     /// In a region dense with networks of many lengths, each in its own sectors, `finish` keeps
@@ -777,14 +785,12 @@ mod tests {
         let queries: Vec<(u32, usize)> = (0..1u32 << 16)
             .map(|low| (0x0a00_0000 | low, low as usize))
             .collect();
-        let mut batch = Vec::new();
-        t.lookup_v4_batch(&queries, &mut batch);
-        let mut single = Vec::new();
-        let mut hits = Vec::new();
-        for &(a, q) in &queries {
-            t.lookup_v4(a, &mut hits);
-            let mut got: Vec<u32> = hits.iter().map(|h| h.indicator.0).collect();
-            single.extend(hits.drain(..).map(|h| (q, h)));
+        let (batch, single) = batch_and_single(&t, &queries);
+        let mut by_query = vec![Vec::new(); queries.len()];
+        for &(q, h) in &single {
+            by_query[q].push(h.indicator.0);
+        }
+        for (&(a, _), got) in queries.iter().zip(&mut by_query) {
             let mut want: Vec<u32> = (0..nets.len() as u32)
                 .filter(|&i| {
                     let (n, p) = nets[i as usize];
@@ -793,7 +799,7 @@ mod tests {
                 .collect();
             got.sort_unstable();
             want.sort_unstable();
-            assert_eq!(got, want, "{}", std::net::Ipv4Addr::from(a));
+            assert_eq!(*got, want, "{}", std::net::Ipv4Addr::from(a));
         }
         assert_eq!(batch, single);
     }
