@@ -303,8 +303,8 @@ pub struct IpTable {
     /// IPv4 networks by prefix length (index 0 to 32; empty where no network has that length).
     v4: Vec<V4Prefix>,
     /// For each IPv4 /16 region, bit `l` set when some network of prefix length `l` overlaps the
-    /// region (512 KiB when used): the tables a lookup in the region must probe, for lengths up
-    /// to 16 (those networks cover whole regions).
+    /// region (512 KiB when used): the tables a lookup in the region must probe (only those up
+    /// to 16, which cover whole regions, where `sector_lens` is kept).
     region_lens: Vec<u64>,
     /// For each IPv4 /20 sector, bit `l - 17` set when some network of prefix length `l` (17 to
     /// 32) overlaps the sector (2 MiB), kept only where that saves probes ([`IpTable::finish`]):
