@@ -17,3 +17,13 @@ pub(crate) fn prefetch<T>(p: *const T) {
     #[cfg(not(target_arch = "x86_64"))]
     let _ = p;
 }
+
+/// [`prefetch`] of `items[i]`, where there is one: tables that may be empty, and indexes taken
+/// from data, ask for nothing rather than for an address outside the table, which would cost
+/// the processor a page walk for no line.
+#[inline(always)]
+pub(crate) fn prefetch_index<T>(items: &[T], i: usize) {
+    if let Some(item) = items.get(i) {
+        prefetch(item);
+    }
+}

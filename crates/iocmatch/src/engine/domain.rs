@@ -320,7 +320,7 @@ fn ascii_domain_dots_sse2(tok: &[u8], dots: &mut Dots) -> bool {
     use std::arch::x86_64::*;
     let len = tok.len();
     debug_assert!((8..=64).contains(&len));
-    /// One bit per byte of `v`: host bytes, dots, digits.
+    /// One bit per byte of `v`: host bytes (those of `HOST_BYTE`), dots, digits.
     #[inline(always)]
     fn classes(v: __m128i) -> [u32; 3] {
         // SAFETY: SSE2 is part of every x86_64 target.

@@ -231,9 +231,7 @@ impl Filter {
     /// lookups ask for a group's words before reading any).
     #[inline(always)]
     pub(crate) fn prefetch(&self, h: u64) {
-        if let Some(w) = self.words.get(self.place(h).0) {
-            crate::prefetch::prefetch(w);
-        }
+        crate::prefetch::prefetch_index(&self.words, self.place(h).0);
     }
 
     /// Whether the key hash may be present.

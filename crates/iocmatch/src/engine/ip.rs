@@ -20,6 +20,7 @@ use ipnetwork::IpNetwork;
 use super::{Hit, How};
 use crate::indicator::IndicatorId;
 use crate::kept::retain_unbranched;
+use crate::prefetch::prefetch_index;
 
 /// IPv6 networks of one prefix length, by masked address. (A set holds each network once.)
 type V6Prefix = HashMap<u128, IndicatorId, foldhash::fast::RandomState>;
@@ -287,9 +288,7 @@ impl Bitmap {
     /// Asks for the word holding bit `i`, for a [`Bitmap::contains`] to come.
     #[inline(always)]
     fn prefetch(&self, i: usize) {
-        if let Some(w) = self.words.get(i / 64) {
-            crate::prefetch::prefetch(w);
-        }
+        crate::prefetch::prefetch_index(&self.words, i / 64);
     }
 
     fn heap_bytes(&self) -> usize {
@@ -521,12 +520,8 @@ impl IpTable {
                     & self.v4_sectors.contains((a >> 12) as usize);
                 let at = std::hint::select_unpredictable(near, a, 0);
                 self.v4_blocks.prefetch((at >> 8) as usize);
-                if let Some(lens) = self.region_lens.get((at >> 16) as usize) {
-                    crate::prefetch::prefetch(lens);
-                }
-                if let Some(lens) = self.sector_lens.get((at >> 12) as usize) {
-                    crate::prefetch::prefetch(lens);
-                }
+                prefetch_index(&self.region_lens, (at >> 16) as usize);
+                prefetch_index(&self.sector_lens, (at >> 12) as usize);
                 n += usize::from(near);
             }
             let n = retain_unbranched(&mut passed[..n], |&(a, _)| {
