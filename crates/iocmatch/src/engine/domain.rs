@@ -109,6 +109,15 @@ impl DomainSet {
         for group in tokens.chunks(GROUP) {
             probes.clear();
             for (i, &(tok, q)) in group.iter().enumerate() {
+                // Nearly every name: judged from its masks, its labels read off the dot mask.
+                #[cfg(target_arch = "x86_64")]
+                if (8..=64).contains(&tok.len()) {
+                    match NameMasks::of(tok).valid_dots(tok.len()) {
+                        Some(dot) => self.name_probes(tok, dot, i as u8, &mut probes),
+                        None => rejected.push(q),
+                    }
+                    continue;
+                }
                 if !ascii_domain_dots(tok, &mut dots) {
                     rejected.push(q);
                     continue;
@@ -140,6 +149,33 @@ impl DomainSet {
                 }
                 out.extend(hits.iter().rev().map(|&hit| (q, hit)));
             }
+        }
+    }
+
+    /// Adds the probes of token `i` of a batch's group, a valid name of 8 to 64 bytes whose
+    /// dots are `dot` (bit 0 for its first byte), and asks for their filter words:
+    /// [`DomainSet::suffixes`], with the labels read off the mask rather than from a list of
+    /// dots written first.
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    fn name_probes(&self, tok: &[u8], mut dot: u64, i: u8, probes: &mut Vec<(u64, u8, u8)>) {
+        let (mut state, mut end, mut labels) = (self.seed, tok.len(), 0);
+        loop {
+            // The label after the highest dot left, or the first.
+            let start = (64 - dot.leading_zeros()) as usize;
+            state = push_label(state, hash_within(self.seed, tok, start, end));
+            labels += 1;
+            if labels >= self.min_labels && labels <= self.max_labels {
+                let h = finish(state);
+                self.filter.prefetch(h);
+                // Under 64: the token is.
+                probes.push((h, start as u8, i));
+            }
+            if dot == 0 {
+                return;
+            }
+            end = start - 1;
+            dot ^= 1 << end;
         }
     }
 
@@ -310,89 +346,119 @@ fn ascii_domain_dots_bytewise(tok: &[u8], dots: &mut Dots) -> bool {
     ok
 }
 
-/// [`ascii_domain_dots`] for a token of 8 to 64 bytes: three bitmasks (host bytes, dots,
-/// digits) from 16-byte compares, then the dots read off their mask from the highest. The
-/// vectors are read from the token itself, the last overlapping the one before: a copy into a
-/// padded buffer would have each read wait on the copy's narrower writes.
+/// [`ascii_domain_dots`] for a token of 8 to 64 bytes: judged from its masks, then the dots
+/// read off their mask from the highest.
 #[cfg(target_arch = "x86_64")]
-#[allow(unsafe_code)]
 fn ascii_domain_dots_sse2(tok: &[u8], dots: &mut Dots) -> bool {
-    use std::arch::x86_64::*;
-    let len = tok.len();
-    debug_assert!((8..=64).contains(&len));
-    /// One bit per byte of `v`: host bytes (those of `HOST_BYTE`), dots, digits.
-    #[inline(always)]
-    fn classes(v: __m128i) -> [u32; 3] {
-        // SAFETY: SSE2 is part of every x86_64 target.
-        unsafe {
-            let eq = |c: u8| _mm_cmpeq_epi8(v, _mm_set1_epi8(c as i8));
-            // Signed compares: bytes of 0x80 and above are negative, below every range.
-            let within = |x: __m128i, lo: u8, hi: u8| {
-                _mm_and_si128(
-                    _mm_cmpgt_epi8(x, _mm_set1_epi8(lo as i8 - 1)),
-                    _mm_cmplt_epi8(x, _mm_set1_epi8(hi as i8 + 1)),
-                )
-            };
-            let is_dot = eq(b'.');
-            let is_digit = within(v, b'0', b'9');
-            let is_letter = within(_mm_or_si128(v, _mm_set1_epi8(0x20)), b'a', b'z');
-            let is_host = _mm_or_si128(
-                _mm_or_si128(is_dot, is_digit),
-                _mm_or_si128(is_letter, _mm_or_si128(eq(b'-'), eq(b'_'))),
-            );
-            [is_host, is_dot, is_digit].map(|x| _mm_movemask_epi8(x) as u32)
-        }
-    }
-    // Bytes read twice, where reads overlap, set the same bits twice.
-    let (mut host, mut dot, mut digit) = (0u64, 0u64, 0u64);
-    let mut add = |m: [u32; 3], at: usize| {
-        host |= u64::from(m[0]) << at;
-        dot |= u64::from(m[1]) << at;
-        digit |= u64::from(m[2]) << at;
-    };
-    if len < 16 {
-        // The first eight bytes and the last eight, in one vector.
-        let word = |at: usize| u64::from_le_bytes(tok[at..at + 8].try_into().unwrap_or([0; 8]));
-        // SAFETY: SSE2 is part of every x86_64 target.
-        let v = unsafe { _mm_set_epi64x(word(len - 8) as i64, word(0) as i64) };
-        let m = classes(v);
-        add(m.map(|b| b & 0xff), 0);
-        add(m.map(|b| b >> 8), len - 8);
-    } else {
-        // SAFETY: SSE2 is part of every x86_64 target; each load reads 16 bytes within `tok`
-        // (at + 16 <= len).
-        let at = |at: usize| unsafe { _mm_loadu_si128(tok.as_ptr().add(at).cast::<__m128i>()) };
-        for k in 0..len / 16 {
-            add(classes(at(16 * k)), 16 * k);
-        }
-        if !len.is_multiple_of(16) {
-            add(classes(at(len - 16)), len - 16);
-        }
-    }
     dots.len = 0;
-    let all = u64::MAX >> (64 - len);
-    if host != all {
+    let Some(mut dot) = NameMasks::of(tok).valid_dots(tok.len()) else {
         return false;
-    }
-    // At most 32 dots fit in 64 bytes, under MAX_LABELS; a label after a dot is at most 63
-    // bytes long, so only the first can be too long.
-    let mut end = len;
+    };
+    // At most 32 dots fit in 64 bytes, under MAX_LABELS.
     while dot != 0 {
         let i = 63 - dot.leading_zeros() as usize;
-        if end - i == 1 {
-            return false;
-        }
         dots.at[dots.len] = i as u8;
         dots.len += 1;
-        end = i;
         dot ^= 1 << i;
     }
-    // The last label (from `last`, under 64 as it is not empty) must not be all digits.
-    let last = dots.at[..dots.len]
-        .first()
-        .map_or(0, |&d| usize::from(d) + 1);
-    let last_label = all & (u64::MAX << last);
-    end != 0 && end <= 63 && digit & last_label != last_label
+    true
+}
+
+/// Three bitmasks of a token of 8 to 64 bytes, bit 0 for its first byte: its host bytes
+/// (those of `HOST_BYTE`), its dots and its digits.
+#[cfg(target_arch = "x86_64")]
+struct NameMasks {
+    host: u64,
+    dot: u64,
+    digit: u64,
+}
+
+#[cfg(target_arch = "x86_64")]
+#[allow(unsafe_code)]
+impl NameMasks {
+    /// The masks from 16-byte compares. The vectors are read from the token itself, the last
+    /// overlapping the one before: a copy into a padded buffer would have each read wait on
+    /// the copy's narrower writes.
+    #[inline(always)]
+    fn of(tok: &[u8]) -> NameMasks {
+        use std::arch::x86_64::*;
+        let len = tok.len();
+        debug_assert!((8..=64).contains(&len));
+        /// One bit per byte of `v`: host bytes, dots, digits.
+        #[inline(always)]
+        fn classes(v: __m128i) -> [u32; 3] {
+            // SAFETY: SSE2 is part of every x86_64 target.
+            unsafe {
+                let eq = |c: u8| _mm_cmpeq_epi8(v, _mm_set1_epi8(c as i8));
+                // Signed compares: bytes of 0x80 and above are negative, below every range.
+                let within = |x: __m128i, lo: u8, hi: u8| {
+                    _mm_and_si128(
+                        _mm_cmpgt_epi8(x, _mm_set1_epi8(lo as i8 - 1)),
+                        _mm_cmplt_epi8(x, _mm_set1_epi8(hi as i8 + 1)),
+                    )
+                };
+                let is_dot = eq(b'.');
+                let is_digit = within(v, b'0', b'9');
+                let is_letter = within(_mm_or_si128(v, _mm_set1_epi8(0x20)), b'a', b'z');
+                let is_host = _mm_or_si128(
+                    _mm_or_si128(is_dot, is_digit),
+                    _mm_or_si128(is_letter, _mm_or_si128(eq(b'-'), eq(b'_'))),
+                );
+                [is_host, is_dot, is_digit].map(|x| _mm_movemask_epi8(x) as u32)
+            }
+        }
+        // Bytes read twice, where reads overlap, set the same bits twice.
+        let mut m = NameMasks {
+            host: 0,
+            dot: 0,
+            digit: 0,
+        };
+        let mut add = |c: [u32; 3], at: usize| {
+            m.host |= u64::from(c[0]) << at;
+            m.dot |= u64::from(c[1]) << at;
+            m.digit |= u64::from(c[2]) << at;
+        };
+        if len < 16 {
+            // The first eight bytes and the last eight, in one vector.
+            let word = |at: usize| u64::from_le_bytes(tok[at..at + 8].try_into().unwrap_or([0; 8]));
+            // SAFETY: SSE2 is part of every x86_64 target.
+            let v = unsafe { _mm_set_epi64x(word(len - 8) as i64, word(0) as i64) };
+            let c = classes(v);
+            add(c.map(|b| b & 0xff), 0);
+            add(c.map(|b| b >> 8), len - 8);
+        } else {
+            // SAFETY: SSE2 is part of every x86_64 target; each load reads 16 bytes within
+            // `tok` (at + 16 <= len).
+            let at = |at: usize| unsafe { _mm_loadu_si128(tok.as_ptr().add(at).cast::<__m128i>()) };
+            for k in 0..len / 16 {
+                add(classes(at(16 * k)), 16 * k);
+            }
+            if !len.is_multiple_of(16) {
+                add(classes(at(len - 16)), len - 16);
+            }
+        }
+        m
+    }
+
+    /// The dots of a token of `len` bytes with these masks, if it is a valid domain name by
+    /// [`valid_ascii_domain`]'s rules: judged without a branch. A label after a dot is at most
+    /// 63 bytes long, so only the first can be too long.
+    #[inline(always)]
+    fn valid_dots(&self, len: usize) -> Option<u64> {
+        let all = u64::MAX >> (64 - len);
+        let dot = self.dot;
+        // An empty label: a dot first, last, or after another.
+        let empty = (dot & 1) | (dot >> (len - 1)) | (dot & (dot >> 1));
+        let first_label = dot.trailing_zeros().min(len as u32);
+        // The last label starts after the highest dot (or at 0, under 64 as it is not empty).
+        let last = 64 - dot.leading_zeros();
+        let last_label = all & u64::MAX.checked_shl(last).unwrap_or(0);
+        let ok = (self.host == all)
+            & (empty == 0)
+            & (first_label <= 63)
+            & (self.digit & last_label != last_label);
+        ok.then_some(dot)
+    }
 }
 
 #[cfg(test)]
