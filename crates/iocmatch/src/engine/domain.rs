@@ -241,22 +241,19 @@ impl DomainSet {
     pub(crate) fn confirm(&self, tok: &[u8], at: usize, h: u64, out: &mut Vec<Hit>) {
         let first = out.len();
         let name = &tok[at..];
-        self.names.for_each(h, |stored, id, subdomains| {
-            if eq_host_folded(stored, name) {
-                if at == 0 {
-                    out.push(Hit {
-                        indicator: id,
-                        how: How::Exact,
-                    });
-                } else if subdomains == 1 {
-                    out.push(Hit {
-                        indicator: id,
-                        how: How::Subdomain,
-                    });
-                }
+        let (exact, how) = match at {
+            0 => (true, How::Exact),
+            _ => (false, How::Subdomain),
+        };
+        self.names.for_each(h, |stored, indicator, subdomains| {
+            if (exact || subdomains == 1) && eq_host_folded(stored, name) {
+                out.push(Hit { indicator, how });
             }
         });
-        out[first..].sort_unstable_by_key(|h| std::cmp::Reverse(h.indicator));
+        // Most names have one indicator, and need no sort.
+        if out.len() - first > 1 {
+            out[first..].sort_unstable_by_key(|h| std::cmp::Reverse(h.indicator));
+        }
     }
 
     /// Bytes held by the filter and the names.

@@ -7,7 +7,10 @@
 use crate::indicator::IndicatorId;
 
 /// One stored value: its hash (0 marks an empty slot), its indicator, a small tag the owner
-/// uses (a mode), and where the value lies in the arena.
+/// uses (a mode), where the value lies in the arena, and whether a later slot of its probe
+/// sequence holds the same hash: a lookup that has found its hash stops there unless `more`
+/// says otherwise, rather than reading on to the next empty slot (a branch that goes either
+/// way at random).
 #[derive(Clone, Copy, Debug, Default)]
 struct Slot {
     hash: u64,
@@ -15,6 +18,7 @@ struct Slot {
     id: u32,
     len: u16,
     tag: u8,
+    more: bool,
 }
 
 /// Values under their hashes; several values (or the same value for several indicators) may
@@ -59,14 +63,20 @@ impl SlotTable {
             start: start as u64,
             len: u16::try_from(value.len()).expect("stored values are under 64 KiB"),
             tag,
+            more: false,
         });
         self.len += 1;
     }
 
+    /// Puts `slot` in the first empty slot of its probe sequence, marking the slots of the
+    /// same hash it passes.
     fn place(&mut self, slot: Slot) {
         let mask = self.slots.len() - 1;
         let mut i = self.home(slot.hash);
         while self.slots[i].hash != 0 {
+            if self.slots[i].hash == slot.hash {
+                self.slots[i].more = true;
+            }
             i = (i + 1) & mask;
         }
         self.slots[i] = slot;
@@ -76,7 +86,7 @@ impl SlotTable {
         let bigger = vec![Slot::default(); self.slots.len() * 2];
         let old = std::mem::replace(&mut self.slots, bigger);
         for s in old.into_iter().filter(|s| s.hash != 0) {
-            self.place(s);
+            self.place(Slot { more: false, ..s });
         }
     }
 
@@ -120,8 +130,8 @@ impl SlotTable {
         }
     }
 
-    /// The slots stored under hash `h`: the probe sequence from its home slot to the first
-    /// empty one, those of them with the hash.
+    /// The slots stored under hash `h`: the probe sequence from its home slot, those of them
+    /// with the hash, up to the first empty slot or the last of the hash.
     #[inline(always)]
     fn under(&self, h: u64) -> impl Iterator<Item = &Slot> {
         let h = h | PRESENT;
@@ -136,10 +146,11 @@ impl SlotTable {
             if s.hash == 0 {
                 return None;
             }
-            i = Some((i? + 1) & mask);
             if s.hash == h {
+                i = s.more.then_some((i? + 1) & mask);
                 return Some(s);
             }
+            i = Some((i? + 1) & mask);
         })
     }
 
