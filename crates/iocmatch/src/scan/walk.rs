@@ -189,6 +189,7 @@ impl Walk<'_> {
 
     /// Host runs that can hold an address, a domain or a URL start: those with a dot, or every
     /// run when some domain indicator is a single label.
+    #[inline(never)]
     pub(crate) fn host_runs(&self, batch: &mut Batch, out: &mut Vec<Match>) {
         let domains = &self.inner.domains;
         let wanted = Wanted {
@@ -401,6 +402,7 @@ impl Walk<'_> {
     /// Hex digests: maximal runs of ASCII letters and digits, all hex, of a digest length. Such
     /// a run is at least 32 bytes long, so it covers a whole aligned 16-byte lane of hex digits;
     /// only those lanes are looked at.
+    #[inline(never)]
     pub(crate) fn digests(&self, batch: &mut Batch, out: &mut Vec<Match>) {
         const LANES: u64 = 0x0001_0001_0001_0001;
         // The bits at or after position `done` of the block at `base`.
@@ -443,6 +445,7 @@ impl Walk<'_> {
 
     /// E-mail addresses around each `@`: the local part before it (letters, digits and
     /// `._%+-`, and not after a non-ASCII byte), the host run after it less trailing dots.
+    #[inline(never)]
     pub(crate) fn emails(&self, out: &mut Vec<Match>) {
         let (inner, text) = (self.inner, self.text);
         self.each_position(
