@@ -256,3 +256,36 @@ fn densest_runs_are_all_found() {
         assert_eq!(found, naive.scan(text.as_bytes()), "{unit:?}");
     }
 }
+
+/// Digests are gathered a window at a time before their lookups: texts with hundreds of them
+/// in one scan, hits among misses of every digest length, give each one in place.
+#[test]
+fn dense_digests_are_all_found() {
+    let md5 = "d41d8cd98f00b204e9800998ecf8427e";
+    let sha1 = "da39a3ee5e6b4b0d3255bfef95601890afd80709";
+    let sha256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+    let mut set = IndicatorSet::new();
+    let opts = LoadOptions {
+        strict: true,
+        ..LoadOptions::default()
+    };
+    let list = format!("{md5}\n{sha1}\n{sha256}\n");
+    set.load("dense", list.as_bytes(), &opts)
+        .expect("indicators load");
+    let m = set.compile().unwrap();
+    let naive = NaiveMatcher::new(set.indicators());
+    let miss = "0123456789abcdef".repeat(4);
+    for (unit, per_unit) in [
+        (format!("{md5} "), 1),
+        (format!("{} {sha1} {} ", &miss[..32], &miss[..40]), 1),
+        (
+            format!("{} {} {sha256}\t{md5}\n", &miss[..64], sha1.to_uppercase()),
+            3,
+        ),
+    ] {
+        let text = unit.repeat(40_000);
+        let found = m.scan(text.as_bytes());
+        assert_eq!(found.len(), 40_000 * per_unit, "{unit:?}");
+        assert_eq!(found, naive.scan(text.as_bytes()), "{unit:?}");
+    }
+}

@@ -280,10 +280,24 @@ impl DigestSet {
     /// A token that is not hex, or of no digest length, hits nothing.
     #[inline]
     pub fn probe(&self, hex: &[u8], out: &mut Vec<Hit>) {
+        self.probe_hashed(hex, hash_fwd(self.seed, hex), out);
+    }
+
+    /// The hash a probe of `hex` starts from, its filter word asked for: a caller with many
+    /// tokens hashes them all before it probes any, so that their filter reads overlap.
+    #[inline(always)]
+    pub(crate) fn ask(&self, hex: &[u8]) -> u64 {
+        let h = hash_fwd(self.seed, hex);
+        self.filter.prefetch(h);
+        h
+    }
+
+    /// [`DigestSet::probe`] of `hex` whose hash is `h` (from [`DigestSet::ask`]).
+    #[inline]
+    pub(crate) fn probe_hashed(&self, hex: &[u8], h: u64, out: &mut Vec<Hit>) {
         // One hash serves the filter and the table: it folds case, as the digests' hex may.
         // It is of the hex, not the bytes, so that the scan's many digests that are not
         // indicators are turned away before they are decoded.
-        let h = hash_fwd(self.seed, hex);
         if !self.filter.may_contain(h) {
             return;
         }

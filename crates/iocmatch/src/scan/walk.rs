@@ -21,6 +21,10 @@ use crate::normalize;
 /// Candidates gathered before their lookups run.
 const WINDOW: usize = 256;
 
+/// Digest candidates gathered before their lookups run: about one a Zeek line, so a window
+/// spans some dozens of lines, and its filter reads (cache misses at 1M indicators) overlap.
+const DIGEST_WINDOW: usize = 32;
+
 /// A token of at most 64 bytes: where it is and where its dots are.
 #[derive(Clone, Copy, Debug, Default)]
 pub(super) struct Token {
@@ -104,6 +108,8 @@ pub(crate) struct Batch {
     names: Runs,
     /// Suffixes of the names, then those the filter admits.
     probes: Kept<Probe>,
+    /// Digest candidates of a window: (start, end, hash), their filter words asked for.
+    digests: Kept<(usize, usize, u64)>,
     /// Hits of the token being looked up, before they become matches (always left empty).
     pub(super) hits: Vec<Hit>,
 }
@@ -401,7 +407,9 @@ impl Walk<'_> {
 
     /// Hex digests: maximal runs of ASCII letters and digits, all hex, of a digest length. Such
     /// a run is at least 32 bytes long, so it covers a whole aligned 16-byte lane of hex digits;
-    /// only those lanes are looked at.
+    /// only those lanes are looked at. Candidates are hashed a window at a time, their filter
+    /// words asked for, before any is probed: at 1M indicators those reads leave the
+    /// second-level cache, and this way they overlap.
     #[inline(never)]
     pub(crate) fn digests(&self, batch: &mut Batch, out: &mut Vec<Match>) {
         const LANES: u64 = 0x0001_0001_0001_0001;
@@ -436,11 +444,25 @@ impl Walk<'_> {
                 if crate::Kind::hash_for_len(e - s).is_some()
                     && !self.any(|k| k.alnum & !k.hex, s, e)
                 {
-                    self.inner.digests.probe(&self.text[s..e], &mut batch.hits);
-                    emit(out, s, e, &mut batch.hits);
+                    let h = self.inner.digests.ask(&self.text[s..e]);
+                    batch.digests.push((s, e, h));
+                    if batch.digests.as_slice().len() == DIGEST_WINDOW {
+                        self.look_up_digests(batch, out);
+                    }
                 }
             }
         }
+        self.look_up_digests(batch, out);
+    }
+
+    /// Probes the gathered digest candidates, whose filter reads are in flight together.
+    fn look_up_digests(&self, batch: &mut Batch, out: &mut Vec<Match>) {
+        for &(s, e, h) in batch.digests.as_slice() {
+            let hex = &self.text[s..e];
+            self.inner.digests.probe_hashed(hex, h, &mut batch.hits);
+            emit(out, s, e, &mut batch.hits);
+        }
+        batch.digests.clear();
     }
 
     /// E-mail addresses around each `@`: the local part before it (letters, digits and
