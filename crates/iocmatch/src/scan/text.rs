@@ -131,34 +131,41 @@ pub(super) fn emit(out: &mut Vec<Match>, start: usize, end: usize, hits: &mut Ve
     }));
 }
 
-/// Looks up the URL token starting at `s`, if its host may carry a URL indicator.
+/// Looks up the URL token starting at `s`, whose authority starts at `from` (after its
+/// scheme's `://`, or at `s` for a URL without a scheme), if its host may carry a URL
+/// indicator.
 pub(super) fn url_token(
-    inner: &Inner,
-    text: &[u8],
+    walk: &Walk,
     s: usize,
+    from: usize,
     out: &mut Vec<Match>,
     hits: &mut Vec<Hit>,
 ) {
-    // Most URL tokens are dismissed by the host filter, so the host is read first: the
-    // authority, up to the first `/`, `?` or `#`, less the trailing punctuation `url_end`
-    // drops if the URL ends inside it. Only a host that passes is worth the rest of the URL.
-    let from = s + normalize::has_scheme(&text[s..]).unwrap_or(0);
-    let mut auth_end = from;
-    while auth_end < text.len()
-        && is_url_byte(text[auth_end])
-        && !matches!(text[auth_end], b'/' | b'?' | b'#')
-    {
-        auth_end += 1;
-    }
-    if !matches!(text.get(auth_end), Some(b'/' | b'?' | b'#')) {
-        while auth_end > from && URL_TRAILING.contains(&text[auth_end - 1]) {
-            auth_end -= 1;
+    let (inner, text) = (walk.inner, walk.text);
+    // Most URL tokens are dismissed by the host filter, so the host is read first. Most often
+    // it is the run of host bytes at `from`, ended by the path, query or fragment: the masks
+    // give it. A run ended otherwise (user info, a port, brackets, the token's end) takes the
+    // authority byte by byte, up to the first `/`, `?` or `#`, less the trailing punctuation
+    // `url_end` drops if the URL ends inside it.
+    let run_end = walk.run_end(|k| k.host, from);
+    let host = if matches!(text.get(run_end), Some(b'/' | b'?' | b'#')) {
+        &text[from..run_end]
+    } else {
+        let mut auth_end = run_end;
+        while auth_end < text.len()
+            && is_url_byte(text[auth_end])
+            && !matches!(text[auth_end], b'/' | b'?' | b'#')
+        {
+            auth_end += 1;
         }
-    }
-    if !inner
-        .urls
-        .may_match_host(authority_host(&text[from..auth_end]))
-    {
+        if !matches!(text.get(auth_end), Some(b'/' | b'?' | b'#')) {
+            while auth_end > from && URL_TRAILING.contains(&text[auth_end - 1]) {
+                auth_end -= 1;
+            }
+        }
+        authority_host(&text[from..auth_end])
+    };
+    if !inner.urls.may_match_host(host) {
         return;
     }
     let end = url_end(text, s);
@@ -186,7 +193,7 @@ fn colon_pass(walk: &Walk, out: &mut Vec<Match>, hits: &mut Vec<Hit>) {
                     s -= 1;
                 }
                 if s < p && text[s].is_ascii_alphabetic() {
-                    url_token(inner, text, s, out, hits);
+                    url_token(walk, s, p + 3, out, hits);
                 }
             }
             if want_v6 && p >= v6_done {

@@ -302,7 +302,7 @@ impl Walk<'_> {
             emit(out, s, t, &mut batch.hits);
         }
         if wanted.urls & (dots != 0) & may_start_url && starts_schemeless_url(text, s, e) {
-            url_token(self.inner, text, s, out, &mut batch.hits);
+            url_token(self, s, s, out, &mut batch.hits);
         }
     }
 
@@ -401,7 +401,7 @@ impl Walk<'_> {
             emit(out, s, t, hits);
         }
         if wanted.urls && self.any(|k| k.dot, s, e) && starts_schemeless_url(text, s, e) {
-            url_token(inner, text, s, out, hits);
+            url_token(self, s, s, out, hits);
         }
     }
 
