@@ -120,6 +120,12 @@ pub fn for_each_block(
         let _scanning = crate::mapped::Scanning::new(name, map);
         let mut start = 0;
         for block in whole_line_blocks(&map[..*lines_end]) {
+            // On one thread a block's pages cost less mapped in one call than faulted in a
+            // few at a time; where threads scan beside each other (`read_ahead`), their faults
+            // overlap, and one call ahead of them would hold them all back.
+            if !read_ahead {
+                crate::mapped::populate(map, start, block.len());
+            }
             f(block)?;
             crate::mapped::release(map, start, block.len());
             start += block.len();
