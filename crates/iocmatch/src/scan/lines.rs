@@ -47,16 +47,39 @@ fn scan_chunk(m: &Matcher, buf: &[u8], base: usize) -> (Vec<LineMatch>, usize) {
         }
     }
     text::sort_dedup(&mut found, 0);
+    let mut out = to_lines(buf, base, found);
+    // Validity and allowlists last, so that a suppressed hit is counted only if it was one.
+    m.keep_current_lines(buf, base, &mut out);
+    (out, line_count(buf))
+}
 
+/// The matches of `buf` (in order of their starts) on their lines: each with its line's number,
+/// where the line starts (in the whole input, `base` for `buf`'s first byte) and its offsets in
+/// the line. A match that runs past its line's end (a string across a newline) is dropped.
+/// The newlines before a match are counted, not walked line by line: the few lines that hold
+/// matches are the only ones found.
+fn to_lines(buf: &[u8], base: usize, found: Vec<Match>) -> Vec<LineMatch> {
     let mut out = Vec::with_capacity(found.len());
-    let mut spans = lines(buf).enumerate();
-    let mut current = spans.next();
+    // The line of the last match: its number, start, end (before any `\r\n`) and the start of
+    // the line after it.
+    let mut current: Option<(usize, usize, usize, usize)> = None;
     for x in found {
-        while current.is_some_and(|(_, (_, _, next))| x.start >= next) {
-            current = spans.next();
-        }
-        let Some((line, (start, end, _))) = current else {
-            break;
+        let (line, start, end, _) = match current {
+            Some(c) if x.start < c.3 => c,
+            _ => {
+                let from = current.map_or(0, |c| c.3);
+                let before = &buf[from..x.start];
+                let line =
+                    current.map_or(0, |c| c.0 + 1) + memchr::memchr_iter(b'\n', before).count();
+                let start = memchr::memrchr(b'\n', before).map_or(from, |i| from + i + 1);
+                let nl = memchr::memchr(b'\n', &buf[x.start..]).map_or(buf.len(), |i| x.start + i);
+                let end = if nl > start && buf[nl - 1] == b'\r' {
+                    nl - 1
+                } else {
+                    nl
+                };
+                *current.insert((line, start, end, nl + 1))
+            }
         };
         if x.end > end {
             continue; // a string match across a line end
@@ -71,9 +94,7 @@ fn scan_chunk(m: &Matcher, buf: &[u8], base: usize) -> (Vec<LineMatch>, usize) {
             },
         });
     }
-    // Validity and allowlists last, so that a suppressed hit is counted only if it was one.
-    m.keep_current_lines(buf, base, &mut out);
-    (out, line_count(buf))
+    out
 }
 
 /// The lines of `buf` as (start, end, next): a line ends before its `\n`, less a `\r` before
@@ -122,6 +143,42 @@ pub(crate) fn scan_parallel(m: &Matcher, buf: &[u8], out: &mut Vec<LineMatch>) -
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::How;
+    use crate::indicator::IndicatorId;
+
+    #[test]
+    fn matches_land_on_their_lines() {
+        let buf = b"ab\r\n\ncd ab\nef";
+        let at = |start: usize, end: usize| Match {
+            start,
+            end,
+            indicator: IndicatorId(0),
+            how: How::Exact,
+        };
+        // Line 0 "ab" (before `\r\n`), line 1 empty, line 2 "cd ab", line 3 "ef" (no `\n`).
+        let found = vec![
+            at(0, 2),
+            at(0, 3),
+            at(5, 7),
+            at(8, 10),
+            at(10, 12),
+            at(11, 13),
+        ];
+        let placed: Vec<(usize, usize, usize, usize)> = to_lines(buf, 100, found)
+            .iter()
+            .map(|x| (x.line, x.line_start, x.m.start, x.m.end))
+            .collect();
+        // The match over the `\r` and the one over a `\n` run past their lines and are dropped.
+        assert_eq!(
+            placed,
+            [
+                (0, 100, 0, 2),
+                (2, 105, 0, 2),
+                (2, 105, 3, 5),
+                (3, 111, 0, 2)
+            ]
+        );
+    }
 
     #[test]
     fn chunks_end_at_newlines_and_cover_everything() {
