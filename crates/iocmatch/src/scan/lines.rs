@@ -59,18 +59,28 @@ fn scan_chunk(m: &Matcher, buf: &[u8], base: usize) -> (Vec<LineMatch>, usize) {
 /// The newlines before a match are counted, not walked line by line: the few lines that hold
 /// matches are the only ones found.
 fn to_lines(buf: &[u8], base: usize, found: Vec<Match>) -> Vec<LineMatch> {
+    /// A line of `buf`: its number, where it starts and ends (before any `\r\n`), and where
+    /// the line after it starts.
+    #[derive(Clone, Copy)]
+    struct Line {
+        number: usize,
+        start: usize,
+        end: usize,
+        next: usize,
+    }
     let mut out = Vec::with_capacity(found.len());
-    // The line of the last match: its number, start, end (before any `\r\n`) and the start of
-    // the line after it.
-    let mut current: Option<(usize, usize, usize, usize)> = None;
+    // The line of the last match.
+    let mut current: Option<Line> = None;
     for x in found {
-        let (line, start, end, _) = match current {
-            Some(c) if x.start < c.3 => c,
+        let Line {
+            number, start, end, ..
+        } = match current {
+            Some(line) if x.start < line.next => line,
             _ => {
-                let from = current.map_or(0, |c| c.3);
+                let from = current.map_or(0, |line| line.next);
                 let before = &buf[from..x.start];
-                let line =
-                    current.map_or(0, |c| c.0 + 1) + memchr::memchr_iter(b'\n', before).count();
+                let number = current.map_or(0, |line| line.number + 1)
+                    + memchr::memchr_iter(b'\n', before).count();
                 let start = memchr::memrchr(b'\n', before).map_or(from, |i| from + i + 1);
                 let nl = memchr::memchr(b'\n', &buf[x.start..]).map_or(buf.len(), |i| x.start + i);
                 let end = if nl > start && buf[nl - 1] == b'\r' {
@@ -78,14 +88,19 @@ fn to_lines(buf: &[u8], base: usize, found: Vec<Match>) -> Vec<LineMatch> {
                 } else {
                     nl
                 };
-                *current.insert((line, start, end, nl + 1))
+                *current.insert(Line {
+                    number,
+                    start,
+                    end,
+                    next: nl + 1,
+                })
             }
         };
         if x.end > end {
             continue; // a string match across a line end
         }
         out.push(LineMatch {
-            line,
+            line: number,
             line_start: base + start,
             m: Match {
                 start: x.start - start,
