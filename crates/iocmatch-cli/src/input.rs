@@ -118,18 +118,39 @@ pub fn for_each_block(
     #[cfg(unix)]
     if let Some((map, lines_end)) = &input.mapped {
         let _scanning = crate::mapped::Scanning::new(name, map);
-        let mut start = 0;
-        for block in whole_line_blocks(&map[..*lines_end]) {
-            // On one thread a block's pages cost less mapped in one call than faulted in a
-            // few at a time; where threads scan beside each other (`read_ahead`), their faults
-            // overlap, and one call ahead of them would hold them all back.
-            if !read_ahead {
-                crate::mapped::populate(map, start, block.len());
+        // A block's pages cost less mapped in one call than faulted in a few at a time. On one
+        // thread the call comes before the block's scan; with threads to spare (`read_ahead`)
+        // a second thread maps the next block in while this one is scanned.
+        let blocks: Vec<(usize, usize)> = whole_line_blocks(&map[..*lines_end])
+            .scan(0, |start, b| {
+                let at = *start;
+                *start += b.len();
+                Some((at, b.len()))
+            })
+            .collect();
+        std::thread::scope(|scope| -> io::Result<()> {
+            let mut ahead = None;
+            for (i, &(start, len)) in blocks.iter().enumerate() {
+                if read_ahead {
+                    if let Some(t) = ahead.take() {
+                        let _ = std::thread::ScopedJoinHandle::join(t);
+                    }
+                    // A thread that cannot be started leaves the next block to page faults.
+                    ahead = blocks.get(i + 1).and_then(|&(next, next_len)| {
+                        std::thread::Builder::new()
+                            .spawn_scoped(scope, move || {
+                                crate::mapped::populate(map, next, next_len)
+                            })
+                            .ok()
+                    });
+                } else {
+                    crate::mapped::populate(map, start, len);
+                }
+                f(&map[start..start + len])?;
+                crate::mapped::release(map, start, len);
             }
-            f(block)?;
-            crate::mapped::release(map, start, block.len());
-            start += block.len();
-        }
+            Ok(())
+        })?;
     }
     #[cfg(not(unix))]
     let _ = name;
