@@ -120,34 +120,31 @@ pub fn for_each_block(
         let _scanning = crate::mapped::Scanning::new(name, map);
         // A block's pages cost less mapped in one call than faulted in a few at a time. On one
         // thread the call comes before the block's scan; with threads to spare (`read_ahead`)
-        // a second thread maps the next block in while this one is scanned.
-        let blocks: Vec<(usize, usize)> = whole_line_blocks(&map[..*lines_end])
-            .scan(0, |start, b| {
-                let at = *start;
-                *start += b.len();
-                Some((at, b.len()))
-            })
-            .collect();
+        // a second thread maps the next block in while this one is scanned. The blocks are
+        // found one ahead, not all at once: finding one touches the page at its end, and
+        // touching every block's end first would map a page (or a large folio) per block.
+        let mut blocks = whole_line_blocks(&map[..*lines_end]).peekable();
         std::thread::scope(|scope| -> io::Result<()> {
-            let mut ahead = None;
-            for (i, &(start, len)) in blocks.iter().enumerate() {
+            let (mut start, mut ahead) = (0, None);
+            while let Some(block) = blocks.next() {
                 if read_ahead {
                     if let Some(t) = ahead.take() {
                         let _ = std::thread::ScopedJoinHandle::join(t);
                     }
+                    let next = start + block.len();
                     // A thread that cannot be started leaves the next block to page faults.
-                    ahead = blocks.get(i + 1).and_then(|&(next, next_len)| {
+                    ahead = blocks.peek().and_then(|b| {
+                        let len = b.len();
                         std::thread::Builder::new()
-                            .spawn_scoped(scope, move || {
-                                crate::mapped::populate(map, next, next_len)
-                            })
+                            .spawn_scoped(scope, move || crate::mapped::populate(map, next, len))
                             .ok()
                     });
                 } else {
-                    crate::mapped::populate(map, start, len);
+                    crate::mapped::populate(map, start, block.len());
                 }
-                f(&map[start..start + len])?;
-                crate::mapped::release(map, start, len);
+                f(block)?;
+                crate::mapped::release(map, start, block.len());
+                start += block.len();
             }
             Ok(())
         })?;
