@@ -125,11 +125,12 @@ pub fn for_each_block(
         // touching every block's end first would map a page (or a large folio) per block.
         let mut blocks = whole_line_blocks(&map[..*lines_end]).peekable();
         std::thread::scope(|scope| -> io::Result<()> {
-            let (mut start, mut ahead) = (0, None);
+            let mut start = 0;
+            let mut ahead: Option<std::thread::ScopedJoinHandle<()>> = None;
             while let Some(block) = blocks.next() {
                 if read_ahead {
                     if let Some(t) = ahead.take() {
-                        let _ = std::thread::ScopedJoinHandle::join(t);
+                        let _ = t.join();
                     }
                     let next = start + block.len();
                     // A thread that cannot be started leaves the next block to page faults.
