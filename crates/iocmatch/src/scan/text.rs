@@ -9,6 +9,7 @@ use std::cell::RefCell;
 use std::net::{IpAddr, Ipv6Addr};
 
 use super::boundary::{is_scheme_byte, is_url_byte, url_end, URL_TRAILING};
+use super::build::{BitOps, Build, Plain};
 use super::classify::{classify, Block};
 use super::walk::{Batch, Walk};
 use crate::engine::url::authority_host;
@@ -78,6 +79,14 @@ const KEPT_BLOCKS: usize = (1 << 16) + 1;
 /// The token families (addresses, domains, digests, URLs, e-mail) of `text`, unsorted. Tokens
 /// never cross a newline, so a buffer of lines gives the matches of each line.
 pub(crate) fn tokens(inner: &Inner, text: &[u8], out: &mut Vec<Match>) {
+    match BitOps::detect() {
+        Some(bits) => tokens_with(bits, inner, text, out),
+        None => tokens_with(Plain, inner, text, out),
+    }
+}
+
+/// [`tokens`] with the passes of `build`.
+pub(super) fn tokens_with(build: impl Build, inner: &Inner, text: &[u8], out: &mut Vec<Match>) {
     let want_ips = !inner.ips.is_empty();
     let want_urls = !inner.urls.is_empty();
     let want_hosts = want_ips || want_urls || !inner.domains.is_empty();
@@ -86,9 +95,9 @@ pub(crate) fn tokens(inner: &Inner, text: &[u8], out: &mut Vec<Match>) {
     SCRATCH.with(|cell| {
         let mut guard = cell.borrow_mut();
         let Scratch { blocks, batch } = &mut *guard;
-        // Each pass is a function of its own (`inline(never)`): inlined into one, a change in
-        // any of them moved the compiler's choices for all (1 % more scan instructions from a
-        // change to the domain lookups alone).
+        // Each pass is a function of its own (in each build, `build.rs`): inlined into one, a
+        // change in any of them moved the compiler's choices for all (1 % more scan
+        // instructions from a change to the domain lookups alone).
         if want_hosts || want_digests || want_emails {
             classify(text, blocks);
             blocks.push(Block::default());
@@ -98,16 +107,16 @@ pub(crate) fn tokens(inner: &Inner, text: &[u8], out: &mut Vec<Match>) {
                 blocks,
             };
             if want_hosts {
-                walk.host_runs(batch, out);
+                build.host_runs(&walk, batch, out);
             }
             if want_digests {
-                walk.digests(batch, out);
+                build.digests(&walk, batch, out);
             }
             if want_emails {
-                walk.emails(out);
+                build.emails(&walk, out);
             }
             if want_ips || want_urls {
-                colon_pass(&walk, out, &mut batch.hits);
+                build.colon_pass(&walk, out, &mut batch.hits);
             }
         }
         if blocks.capacity() > KEPT_BLOCKS {
@@ -177,8 +186,8 @@ pub(super) fn url_token(
 
 /// `:` positions: URL schemes (`://`) and IPv6 runs (hex digits, `:` and `.`, found from the
 /// class masks).
-#[inline(never)]
-fn colon_pass(walk: &Walk, out: &mut Vec<Match>, hits: &mut Vec<Hit>) {
+#[inline(always)]
+pub(super) fn colon_pass_in(walk: &Walk, _: impl Build, out: &mut Vec<Match>, hits: &mut Vec<Hit>) {
     let (inner, text) = (walk.inner, walk.text);
     let want_urls = !inner.urls.is_empty();
     let want_v6 = !inner.ips.is_empty();

@@ -10,6 +10,7 @@
 //! processor overlaps their cache misses, and the branches of each loop see one kind of token.
 //! Only the few lookups that pass reach the maps.
 
+use super::build::Build;
 use super::classify::Block;
 use super::quad::{self, three_bits};
 use super::text::{emit, starts_schemeless_url, url_token};
@@ -194,9 +195,10 @@ impl Walk<'_> {
     }
 
     /// Host runs that can hold an address, a domain or a URL start: those with a dot, or every
-    /// run when some domain indicator is a single label.
-    #[inline(never)]
-    pub(crate) fn host_runs(&self, batch: &mut Batch, out: &mut Vec<Match>) {
+    /// run when some domain indicator is a single label. This and the other `_in` methods are
+    /// the bodies of the [`Build`] methods of their names.
+    #[inline(always)]
+    pub(super) fn host_runs_in(&self, build: impl Build, batch: &mut Batch, out: &mut Vec<Match>) {
         let domains = &self.inner.domains;
         let wanted = Wanted {
             names: !domains.is_empty(),
@@ -234,10 +236,10 @@ impl Walk<'_> {
                 anchors &= u64::MAX << (e - base);
             }
             if batch.quads.len + batch.names.len >= WINDOW {
-                self.look_up_batch(batch, out);
+                build.look_up_batch(self, batch, out);
             }
         }
-        self.look_up_batch(batch, out);
+        build.look_up_batch(self, batch, out);
     }
 
     /// Puts a host run of at most 64 bytes in the list of its kind, without branching on the
@@ -307,7 +309,8 @@ impl Walk<'_> {
     }
 
     /// Looks the sorted candidates up, each kind in a loop of its own.
-    fn look_up_batch(&self, batch: &mut Batch, out: &mut Vec<Match>) {
+    #[inline(always)]
+    pub(super) fn look_up_batch_in(&self, _: impl Build, batch: &mut Batch, out: &mut Vec<Match>) {
         if !self.inner.ips.is_empty() {
             self.look_up_quads(batch, out);
         }
@@ -319,6 +322,7 @@ impl Walk<'_> {
     }
 
     /// IPv4 candidates: parsed, passed through the bitmaps, then looked up.
+    #[inline(always)]
     fn look_up_quads(&self, batch: &mut Batch, out: &mut Vec<Match>) {
         let ips = &self.inner.ips;
         batch.addrs.clear();
@@ -336,6 +340,7 @@ impl Walk<'_> {
     }
 
     /// Domain candidates: every suffix hashed, passed through the filter, then confirmed.
+    #[inline(always)]
     fn look_up_names(&self, batch: &mut Batch, out: &mut Vec<Match>) {
         let domains = &self.inner.domains;
         batch.probes.clear();
@@ -410,8 +415,8 @@ impl Walk<'_> {
     /// only those lanes are looked at. Candidates are hashed a window at a time, their filter
     /// words asked for, before any is probed: at 1M indicators those reads leave the
     /// second-level cache, and this way they overlap.
-    #[inline(never)]
-    pub(crate) fn digests(&self, batch: &mut Batch, out: &mut Vec<Match>) {
+    #[inline(always)]
+    pub(super) fn digests_in(&self, build: impl Build, batch: &mut Batch, out: &mut Vec<Match>) {
         const LANES: u64 = 0x0001_0001_0001_0001;
         // The bits at or after position `done` of the block at `base`.
         let after = |done: usize, base: usize| match done.saturating_sub(base) {
@@ -447,16 +452,22 @@ impl Walk<'_> {
                     let h = self.inner.digests.ask(&self.text[s..e]);
                     batch.digests.push((s, e, h));
                     if batch.digests.as_slice().len() == DIGEST_WINDOW {
-                        self.look_up_digests(batch, out);
+                        build.look_up_digests(self, batch, out);
                     }
                 }
             }
         }
-        self.look_up_digests(batch, out);
+        build.look_up_digests(self, batch, out);
     }
 
     /// Probes the gathered digest candidates, whose filter reads are in flight together.
-    fn look_up_digests(&self, batch: &mut Batch, out: &mut Vec<Match>) {
+    #[inline(always)]
+    pub(super) fn look_up_digests_in(
+        &self,
+        _: impl Build,
+        batch: &mut Batch,
+        out: &mut Vec<Match>,
+    ) {
         for &(s, e, h) in batch.digests.as_slice() {
             let hex = &self.text[s..e];
             self.inner.digests.probe_hashed(hex, h, &mut batch.hits);
@@ -467,8 +478,8 @@ impl Walk<'_> {
 
     /// E-mail addresses around each `@`: the local part before it (letters, digits and
     /// `._%+-`, and not after a non-ASCII byte), the host run after it less trailing dots.
-    #[inline(never)]
-    pub(crate) fn emails(&self, out: &mut Vec<Match>) {
+    #[inline(always)]
+    pub(super) fn emails_in(&self, _: impl Build, out: &mut Vec<Match>) {
         let (inner, text) = (self.inner, self.text);
         self.each_position(
             |k| k.at,
