@@ -12,22 +12,6 @@ use super::walk::{Batch, Walk};
 use crate::engine::Hit;
 use crate::matcher::Match;
 
-/// Which build of the passes runs: [`Plain`], or [`BitOps`] where the CPU has them.
-pub(crate) trait Build: Copy {
-    /// [`Walk::host_runs_in`].
-    fn host_runs(self, walk: &Walk, batch: &mut Batch, out: &mut Vec<Match>);
-    /// [`Walk::look_up_batch_in`].
-    fn look_up_batch(self, walk: &Walk, batch: &mut Batch, out: &mut Vec<Match>);
-    /// [`Walk::digests_in`].
-    fn digests(self, walk: &Walk, batch: &mut Batch, out: &mut Vec<Match>);
-    /// [`Walk::look_up_digests_in`].
-    fn look_up_digests(self, walk: &Walk, batch: &mut Batch, out: &mut Vec<Match>);
-    /// [`Walk::emails_in`].
-    fn emails(self, walk: &Walk, out: &mut Vec<Match>);
-    /// [`crate::scan::text::colon_pass_in`].
-    fn colon_pass(self, walk: &Walk, out: &mut Vec<Match>, hits: &mut Vec<Hit>);
-}
-
 /// The build for any CPU.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Plain;
@@ -54,11 +38,20 @@ impl BitOps {
     }
 }
 
-/// Implements [`Build`] for both builds from the list of passes: each pass's body (`$body`, a
-/// function taking the walk, the build and the pass's arguments) is compiled once into a
-/// function of [`Plain`]'s and once into one with the bit instructions enabled.
+/// Declares [`Build`] with a method for each pass of the list, and implements it for both
+/// builds: each pass's body (`$body`, a function taking the walk, the build and the pass's
+/// arguments) is compiled once into a function of [`Plain`]'s and once into one with the bit
+/// instructions enabled.
 macro_rules! builds {
     ($($pass:ident($($arg:ident: $ty:ty),*) => $body:path;)*) => {
+        /// Which build of the passes runs: [`Plain`], or [`BitOps`] where the CPU has them.
+        pub(crate) trait Build: Copy {
+            $(
+                #[doc = concat!("[`", stringify!($body), "`], in this build.")]
+                fn $pass(self, walk: &Walk, $($arg: $ty),*);
+            )*
+        }
+
         impl Build for Plain {
             $(
                 #[inline(never)]
