@@ -19,6 +19,7 @@ use crate::error::Error;
 use crate::indicator::{Indicator, IndicatorId, Kind, Mode};
 use crate::normalize;
 use crate::scan;
+use crate::scan::build::BitOps;
 use crate::time::{Clock, Timestamp};
 
 mod batch;
@@ -81,6 +82,9 @@ pub(crate) struct Inner {
     pub(crate) regexes: RegexEngine,
     /// Whether any indicator has a validity window (if not, no time check is made).
     pub(crate) any_window: bool,
+    /// The scan walk's build with the bit instructions, where this CPU has them: asked once,
+    /// here, rather than on every scan of a line.
+    pub(crate) bit_ops: Option<BitOps>,
 }
 
 /// A compiled indicator set. Immutable, `Send + Sync`, and cheap to clone (one `Arc`).
@@ -163,6 +167,7 @@ impl Matcher {
             allow: None,
             inner: Arc::new(Inner {
                 any_window,
+                bit_ops: BitOps::detect(),
                 indicators,
                 ips,
                 domains,

@@ -22,8 +22,7 @@ pub(crate) struct Plain;
 pub(crate) struct BitOps(());
 
 impl BitOps {
-    /// The build with the bit instructions, if this CPU has them (the standard library caches
-    /// the answer, so asking per scan costs a few loads).
+    /// The build with the bit instructions, if this CPU has them.
     #[inline]
     pub(crate) fn detect() -> Option<BitOps> {
         #[cfg(target_arch = "x86_64")]

@@ -2,7 +2,7 @@
 //! string and regex engines run over the whole text; buffers of lines scanned in parallel.
 
 pub mod boundary;
-mod build;
+pub(crate) mod build;
 pub(crate) mod classify;
 pub(crate) mod lines;
 mod quad;

@@ -9,7 +9,7 @@ use std::cell::RefCell;
 use std::net::{IpAddr, Ipv6Addr};
 
 use super::boundary::{is_scheme_byte, is_url_byte, url_end, URL_TRAILING};
-use super::build::{BitOps, Build, Plain};
+use super::build::{Build, Plain};
 use super::classify::{classify, Block};
 use super::walk::{Batch, Walk};
 use crate::engine::url::authority_host;
@@ -79,7 +79,7 @@ const KEPT_BLOCKS: usize = (1 << 16) + 1;
 /// The token families (addresses, domains, digests, URLs, e-mail) of `text`, unsorted. Tokens
 /// never cross a newline, so a buffer of lines gives the matches of each line.
 pub(crate) fn tokens(inner: &Inner, text: &[u8], out: &mut Vec<Match>) {
-    match BitOps::detect() {
+    match inner.bit_ops {
         Some(bits) => tokens_with(bits, inner, text, out),
         None => tokens_with(Plain, inner, text, out),
     }
