@@ -47,18 +47,19 @@ fn scan_chunk(m: &Matcher, buf: &[u8], base: usize) -> (Vec<LineMatch>, usize) {
         }
     }
     text::sort_dedup(&mut found, 0);
-    let mut out = to_lines(buf, base, found);
+    let (mut out, lines) = to_lines(buf, base, found);
     // Validity and allowlists last, so that a suppressed hit is counted only if it was one.
     m.keep_current_lines(buf, base, &mut out);
-    (out, line_count(buf))
+    (out, lines)
 }
 
 /// The matches of `buf` (in order of their starts) on their lines: each with its line's number,
 /// where the line starts (in the whole input, `base` for `buf`'s first byte) and its offsets in
 /// the line. A match that runs past its line's end (a string across a newline) is dropped.
 /// The newlines before a match are counted, not walked line by line: the few lines that hold
-/// matches are the only ones found.
-fn to_lines(buf: &[u8], base: usize, found: Vec<Match>) -> Vec<LineMatch> {
+/// matches are the only ones found. Also returns the number of lines of `buf`, the count going
+/// on from the last match's line rather than starting again.
+fn to_lines(buf: &[u8], base: usize, found: Vec<Match>) -> (Vec<LineMatch>, usize) {
     /// A line of `buf`: its number, where it starts and ends (before any `\r\n`), and where
     /// the line after it starts.
     #[derive(Clone, Copy)]
@@ -109,7 +110,13 @@ fn to_lines(buf: &[u8], base: usize, found: Vec<Match>) -> Vec<LineMatch> {
             },
         });
     }
-    out
+    // The lines up to the last match's and its `\n`, and where the uncounted rest starts.
+    let (counted, rest) = match current {
+        Some(line) if line.next > buf.len() => return (out, line.number + 1), // the last line
+        Some(line) => (line.number + 1, line.next),
+        None => (0, 0),
+    };
+    (out, counted + line_count(&buf[rest..]))
 }
 
 /// The lines of `buf` as (start, end, next): a line ends before its `\n`, less a `\r` before
@@ -180,6 +187,7 @@ mod tests {
             at(11, 13),
         ];
         let placed: Vec<(usize, usize, usize, usize)> = to_lines(buf, 100, found)
+            .0
             .iter()
             .map(|x| (x.line, x.line_start, x.m.start, x.m.end))
             .collect();
@@ -193,6 +201,39 @@ mod tests {
                 (3, 111, 0, 2)
             ]
         );
+    }
+
+    #[test]
+    fn the_line_count_goes_on_from_the_last_match() {
+        let one = |start: usize| Match {
+            start,
+            end: start + 1,
+            indicator: IndicatorId(0),
+            how: How::Exact,
+        };
+        for buf in [
+            &b"a"[..],
+            b"a\n",
+            b"ab\r\n\ncd\nef",
+            b"ab\r\n\ncd\nef\n",
+            b"\n\nx\n\n",
+        ] {
+            let want = line_count(buf);
+            assert_eq!(to_lines(buf, 0, Vec::new()).1, want, "{buf:?}, no match");
+            for at in (0..buf.len()).filter(|&i| buf[i] != b'\n') {
+                assert_eq!(
+                    to_lines(buf, 0, vec![one(at)]).1,
+                    want,
+                    "{buf:?}, match at {at}"
+                );
+                let two = vec![one(0), one(at)];
+                assert_eq!(
+                    to_lines(buf, 0, two).1,
+                    want,
+                    "{buf:?}, matches at 0 and {at}"
+                );
+            }
+        }
     }
 
     #[test]
