@@ -77,6 +77,9 @@ fn hex() -> impl Strategy<Value = String> {
         4 => digest(),
         2 => digest().prop_map(|d| d.to_uppercase()),
         1 => digest().prop_map(|d| format!(" {d}\t")),
+        // Space at one end only: both ends are looked at.
+        1 => digest().prop_map(|d| format!("{d}\r\n")),
+        1 => digest().prop_map(|d| format!("\x0c{d}")),
         // Spaces outside ASCII: the fast path turns these away, the full check trims them.
         1 => digest().prop_map(|d| format!("\u{a0}{d}\u{2003}")),
         1 => digest().prop_map(|d| format!("{}1", &d[..d.len() - 1])),

@@ -9,7 +9,6 @@ use std::net::IpAddr;
 use super::Matcher;
 use crate::engine::Hit;
 use crate::error::Error;
-use crate::indicator::Kind;
 use crate::normalize;
 
 impl Matcher {
@@ -139,16 +138,15 @@ impl Matcher {
         out: &mut Vec<(usize, Hit)>,
     ) -> Vec<(usize, Error)> {
         let from = out.len();
-        let mut tokens = Vec::with_capacity(hexes.len());
+        // Every value goes to the batch, which turns away those that are not hex of a digest's
+        // length: a test of the length here too would be a branch per value, one the
+        // processor cannot guess in a batch of mixed lengths.
+        let tokens: Vec<(&[u8], usize)> = hexes
+            .iter()
+            .enumerate()
+            .map(|(i, hex)| (trim_ascii_spaces(hex.as_ref().as_bytes()), i))
+            .collect();
         let mut slow = Vec::new();
-        for (i, hex) in hexes.iter().enumerate() {
-            let h = hex.as_ref().as_bytes().trim_ascii();
-            match Kind::hash_for_len(h.len()) {
-                Some(_) => tokens.push((h, i)),
-                None => slow.push(i),
-            }
-        }
-        // The batch decodes every token, and turns away those that are not hex.
         self.inner.digests.probe_batch(&tokens, out, &mut slow);
         slow.sort_unstable();
         // The rest take `hash_into`'s full check, which says what is wrong.
@@ -187,6 +185,16 @@ impl Matcher {
             |(i, _)| Some(values[*i].as_ref()),
         );
         errors
+    }
+}
+
+/// `b` without ASCII spaces around it, looking at its two ends first: values nearly always
+/// come without, and a digest's hex never ends in one.
+#[inline(always)]
+fn trim_ascii_spaces(b: &[u8]) -> &[u8] {
+    match (b.first(), b.last()) {
+        (Some(&first), Some(&last)) if first > b' ' && last > b' ' => b,
+        _ => b.trim_ascii(),
     }
 }
 
