@@ -95,7 +95,7 @@ pub struct ScanArgs {
     /// Print hits an allowlist suppresses too, marked with `suppressed_by`.
     #[arg(long)]
     pub show_suppressed: bool,
-    /// Worker threads (default: one per core).
+    /// Worker threads (default, and 0: one per core).
     #[arg(short = 'j', long, value_name = "N")]
     pub threads: Option<usize>,
     /// Print on standard error how long loading and compiling the indicators took, and how long

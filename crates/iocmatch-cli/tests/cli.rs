@@ -674,6 +674,9 @@ fn large_inputs_number_lines_across_blocks_on_one_thread_or_two() {
     let one = scan("1", s(&path));
     let two = scan("2", s(&path));
     assert_eq!(one.stdout, two.stdout, "one thread and two agree");
+    let every_core = scan("0", s(&path));
+    assert!(every_core.status.success());
+    assert_eq!(every_core.stdout, one.stdout, "-j 0: one thread per core");
     let mut args = vec!["scan", "--no-mmap", "-j", "2"];
     args.extend(inds);
     args.push(s(&path));
