@@ -210,6 +210,9 @@ def main():
     work = tempfile.mkdtemp(prefix="iocmatch-peers-")
     sh([os.path.join(rel, "gen-corpus"), work, "--indicators", str(args.indicators),
         "--lines", str(args.lines), "--seed", str(args.seed), "--no-json"])
+    # The corpus written to disk before any engine runs, so that the kernel's writeback of it
+    # (due some 30 seconds after it was written) does not share the machine with the first rounds.
+    os.sync()
     inds = os.path.join(work, "indicators.txt")
     pats = os.path.join(work, "patterns.txt")
     log = os.path.join(work, "zeek.log")
