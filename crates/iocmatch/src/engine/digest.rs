@@ -3,7 +3,7 @@
 //! slot; a filter in front turns away the scan's many digests that are not indicators.
 
 use super::hashing::{hash_fwd, random_seed, Filter};
-use super::hex::{decode, decode_exact, MAX_BYTES};
+use super::hex::{decode, Avx2, Decode, Plain, MAX_BYTES};
 use super::{Hit, How};
 use crate::indicator::IndicatorId;
 use crate::kept::retain_unbranched;
@@ -141,17 +141,6 @@ fn class_of(len: usize) -> u8 {
 /// The tokens of a batch: each with the index its hits are reported under.
 type Tokens<'a> = [(&'a [u8], usize)];
 
-/// [`DigestSet::probe_exact`] for each class, in the order of [`class_of`].
-type LookUp = fn(&DigestSet, &Tokens, &[u32], &mut Found, &mut Vec<usize>, &mut Scratch);
-const LOOK_UP: [LookUp; CLASSES] = [
-    DigestSet::probe_exact::<32, 16>,
-    DigestSet::probe_exact::<40, 20>,
-    DigestSet::probe_exact::<56, 28>,
-    DigestSet::probe_exact::<64, 32>,
-    DigestSet::probe_exact::<96, 48>,
-    DigestSet::probe_exact::<128, 64>,
-];
-
 /// A token of a group on its way through the stages: its hash, its index in the batch, and
 /// where its decoded key lies in the group's keys.
 #[derive(Clone, Copy, Default)]
@@ -236,6 +225,8 @@ pub struct DigestSet {
     filter: Filter,
     /// Tables by digest length in bytes (16, 20, 28, 32, 48, 64).
     tables: Vec<Table>,
+    /// The batch's AVX2 decoding, where the CPU has it: chosen once, here.
+    avx2: Option<Avx2>,
 }
 
 impl DigestSet {
@@ -268,6 +259,7 @@ impl DigestSet {
             seed,
             filter,
             tables,
+            avx2: Avx2::detect(),
         }
     }
 
@@ -361,22 +353,83 @@ impl DigestSet {
             more: Vec::new(),
         };
         let mut scratch = Scratch::default();
-        let mut from = 0;
-        for (c, &end) in next.iter().enumerate() {
-            let run = &order[from..end];
-            from = end;
-            match LOOK_UP.get(c) {
-                Some(look_up) => look_up(self, tokens, run, &mut hits, rejected, &mut scratch),
-                None => rejected.extend(run.iter().map(|&k| tokens[k as usize].1)),
-            }
+        let mut classes = |decoder| {
+            self.probe_classes(
+                decoder,
+                tokens,
+                &order,
+                &next,
+                &mut hits,
+                rejected,
+                &mut scratch,
+            )
+        };
+        match self.avx2 {
+            Some(avx2) => avx2.build(|| classes(Some(avx2))),
+            None => classes(None),
         }
         hits.append_to(tokens, out);
     }
 
+    /// The lookups of [`DigestSet::probe_batch`] by class: `order` holds the tokens sorted by
+    /// class, and `ends[c]` is where class `c`'s run ends. Decoded with AVX2 if `avx2` is
+    /// given (the caller runs this in the AVX2 build then), else by the plain decoding.
+    #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
+    fn probe_classes(
+        &self,
+        avx2: Option<Avx2>,
+        tokens: &Tokens,
+        order: &[u32],
+        ends: &[usize; CLASSES + 1],
+        found: &mut Found,
+        rejected: &mut Vec<usize>,
+        scratch: &mut Scratch,
+    ) {
+        let mut from = 0;
+        for (c, &end) in ends.iter().enumerate() {
+            let run = &order[from..end];
+            from = end;
+            match avx2 {
+                Some(avx2) => self.probe_class(avx2, c, tokens, run, found, rejected, scratch),
+                None => self.probe_class(Plain, c, tokens, run, found, rejected, scratch),
+            }
+        }
+    }
+
+    /// [`DigestSet::probe_exact`] of the tokens `run`, all of class `c` (the order of
+    /// [`class_of`]); tokens of no class go to `rejected`.
+    #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
+    fn probe_class<D: Decode>(
+        &self,
+        d: D,
+        c: usize,
+        tokens: &Tokens,
+        run: &[u32],
+        found: &mut Found,
+        rejected: &mut Vec<usize>,
+        scratch: &mut Scratch,
+    ) {
+        let (t, r, f, x, s) = (tokens, run, found, rejected, scratch);
+        match c {
+            0 => self.probe_exact::<32, 16, D>(d, t, r, f, x, s),
+            1 => self.probe_exact::<40, 20, D>(d, t, r, f, x, s),
+            2 => self.probe_exact::<56, 28, D>(d, t, r, f, x, s),
+            3 => self.probe_exact::<64, 32, D>(d, t, r, f, x, s),
+            4 => self.probe_exact::<96, 48, D>(d, t, r, f, x, s),
+            5 => self.probe_exact::<128, 64, D>(d, t, r, f, x, s),
+            _ => x.extend(r.iter().map(|&k| t[k as usize].1)),
+        }
+    }
+
     /// The tokens `run` (indices into `tokens`), all of `HEX` digits (`BYTES` bytes decoded),
     /// looked up in groups; hits go to `found`, tokens that are not hex to `rejected`.
-    fn probe_exact<const HEX: usize, const BYTES: usize>(
+    #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
+    fn probe_exact<const HEX: usize, const BYTES: usize, D: Decode>(
         &self,
+        decoder: D,
         tokens: &Tokens,
         run: &[u32],
         found: &mut Found,
@@ -394,7 +447,7 @@ impl DigestSet {
                 let Ok(hex) = <&[u8; HEX]>::try_from(hex) else {
                     continue; // not reached: the run holds tokens of this length only
                 };
-                let ok = decode_exact(hex, &mut keys[n]);
+                let ok = decoder.decode_exact(hex, &mut keys[n]);
                 let hash = hash_fwd(self.seed, hex);
                 self.filter.prefetch(hash);
                 steps[n] = Step {
