@@ -2,7 +2,7 @@
 //! length whose slots hold the digest and its indicator side by side, so a lookup reads one
 //! slot; a filter in front turns away the scan's many digests that are not indicators.
 
-use super::hashing::{hash_fwd, random_seed, Filter};
+use super::hashing::{hash_hex, random_seed, Filter};
 use super::hex::{decode, Avx2, Decode, Plain, MAX_BYTES};
 use super::{Hit, How};
 use crate::indicator::IndicatorId;
@@ -238,7 +238,7 @@ impl DigestSet {
         for &(hex, id) in items {
             let mut key = [0u8; MAX_BYTES];
             if let Some(width) = decode(hex.as_bytes(), &mut key) {
-                let h = hash_fwd(seed, hex.as_bytes());
+                let h = hash_hex(seed, hex.as_bytes());
                 filter.insert(h);
                 decoded.push((width, key, id, h));
             }
@@ -272,14 +272,14 @@ impl DigestSet {
     /// A token that is not hex, or of no digest length, hits nothing.
     #[inline]
     pub fn probe(&self, hex: &[u8], out: &mut Vec<Hit>) {
-        self.probe_hashed(hex, hash_fwd(self.seed, hex), out);
+        self.probe_hashed(hex, hash_hex(self.seed, hex), out);
     }
 
     /// The hash a probe of `hex` starts from, its filter word asked for: a caller with many
     /// tokens hashes them all before it probes any, so that their filter reads overlap.
     #[inline(always)]
     pub(crate) fn ask(&self, hex: &[u8]) -> u64 {
-        let h = hash_fwd(self.seed, hex);
+        let h = hash_hex(self.seed, hex);
         self.filter.prefetch(h);
         h
     }
@@ -448,7 +448,7 @@ impl DigestSet {
                     continue; // not reached: the run holds tokens of this length only
                 };
                 let ok = decoder.decode_exact(hex, &mut keys[n]);
-                let hash = hash_fwd(self.seed, hex);
+                let hash = hash_hex(self.seed, hex);
                 self.filter.prefetch(hash);
                 steps[n] = Step {
                     hash,
