@@ -353,32 +353,22 @@ impl DigestSet {
             more: Vec::new(),
         };
         let mut scratch = Scratch::default();
-        let mut classes = |decoder| {
-            self.probe_classes(
-                decoder,
-                tokens,
-                &order,
-                &next,
-                &mut hits,
-                rejected,
-                &mut scratch,
-            )
-        };
+        let (found, s) = (&mut hits, &mut scratch);
         match self.avx2 {
-            Some(avx2) => avx2.build(|| classes(Some(avx2))),
-            None => classes(None),
+            Some(d) => d.build(|| self.probe_classes(d, tokens, &order, &next, found, rejected, s)),
+            None => self.probe_classes(Plain, tokens, &order, &next, found, rejected, s),
         }
         hits.append_to(tokens, out);
     }
 
     /// The lookups of [`DigestSet::probe_batch`] by class: `order` holds the tokens sorted by
-    /// class, and `ends[c]` is where class `c`'s run ends. Decoded with AVX2 if `avx2` is
-    /// given (the caller runs this in the AVX2 build then), else by the plain decoding.
+    /// class, and `ends[c]` is where class `c`'s run ends; decoded by `d` (with AVX2, the
+    /// caller runs this inside [`Decode::build`]).
     #[allow(clippy::too_many_arguments)]
     #[inline(always)]
-    fn probe_classes(
+    fn probe_classes<D: Decode>(
         &self,
-        avx2: Option<Avx2>,
+        d: D,
         tokens: &Tokens,
         order: &[u32],
         ends: &[usize; CLASSES + 1],
@@ -390,10 +380,7 @@ impl DigestSet {
         for (c, &end) in ends.iter().enumerate() {
             let run = &order[from..end];
             from = end;
-            match avx2 {
-                Some(avx2) => self.probe_class(avx2, c, tokens, run, found, rejected, scratch),
-                None => self.probe_class(Plain, c, tokens, run, found, rejected, scratch),
-            }
+            self.probe_class(d, c, tokens, run, found, rejected, scratch);
         }
     }
 
