@@ -33,6 +33,8 @@ const POOL: &[&str] = &[
     "EVIL\tkind=literal\tmatch=nocase",
     "evil[0-9]+\tkind=regex",
     "(?i)bob@\\w+\tkind=regex",
+    "\\d{3}-[a-z]{2}\tkind=regex",
+    "\\d+\\.evil\\.[a-z]+\tkind=regex",
 ];
 
 /// Between the fuzzer's own indicator lines and the text, in an input.

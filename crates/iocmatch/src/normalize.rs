@@ -86,7 +86,15 @@ pub fn indicator(
             (k, hex)
         }
         Kind::Regex => {
-            crate::engine::regex::validate(value, crate::engine::regex::DEFAULT_SIZE_LIMIT)?;
+            use crate::engine::regex;
+            regex::validate(value, regex::DEFAULT_SIZE_LIMIT)?;
+            if regex::required_literals(value).is_none() {
+                warning = Some(format!(
+                    "regex {value:?} holds no literal of {} or more bytes that every match \
+                     contains, so it is run on every line (slower scans)",
+                    regex::MIN_GATE_LEN
+                ));
+            }
             (Kind::Regex, value.to_string())
         }
         k => (k, value.to_string()),

@@ -46,6 +46,8 @@ const POOL: &[&str] = &[
     "EVIL\tkind=literal\tmatch=nocase",
     "evil[0-9]+\tkind=regex",
     "(?i)bob@\\w+\tkind=regex",
+    "\\d{3}-[a-z]{2}\tkind=regex",
+    "\\d+\\.evil\\.[a-z]+\tkind=regex",
 ];
 
 /// Input values: indicator values, near-misses and pieces that build URLs, e-mail and IPv6.
@@ -98,6 +100,8 @@ const VALUES: &[&str] = &[
     "ab",
     "evil7",
     "EVIL",
+    "123",
+    "\u{661}\u{662}",
 ];
 
 /// Separators put before each value: the bytes that make or break token boundaries.

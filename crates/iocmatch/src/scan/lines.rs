@@ -42,9 +42,8 @@ fn scan_chunk(m: &Matcher, buf: &[u8], base: usize) -> (Vec<LineMatch>, usize) {
         })
     });
     if !inner.regexes.is_empty() {
-        for (start, end, _) in lines(buf) {
-            text::regexes(inner, &buf[start..end], start, &mut found);
-        }
+        let spans: Vec<(usize, usize)> = lines(buf).map(|(start, end, _)| (start, end)).collect();
+        text::regexes(inner, buf, &spans, &mut found);
     }
     text::sort_dedup(&mut found, 0);
     let (mut out, lines) = to_lines(buf, base, found);

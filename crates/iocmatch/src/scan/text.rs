@@ -29,20 +29,24 @@ pub(crate) fn scan(inner: &Inner, text: &[u8], out: &mut Vec<Match>) {
             how,
         })
     });
-    regexes(inner, text, 0, out);
+    if !inner.regexes.is_empty() {
+        regexes(inner, text, &[(0, text.len())], out);
+    }
     sort_dedup(out, first);
 }
 
-/// Appends the regex matches of `text`, shifted by `base`.
-pub(crate) fn regexes(inner: &Inner, text: &[u8], base: usize, out: &mut Vec<Match>) {
-    inner.regexes.scan(text, |start, end, indicator, how| {
-        out.push(Match {
-            start: base + start,
-            end: base + end,
-            indicator,
-            how,
-        })
-    });
+/// Appends the regex matches of each line of `text`, a line being a span `(start, end)` of it.
+pub(crate) fn regexes(inner: &Inner, text: &[u8], lines: &[(usize, usize)], out: &mut Vec<Match>) {
+    inner
+        .regexes
+        .scan_lines(text, lines, |start, end, indicator, how| {
+            out.push(Match {
+                start,
+                end,
+                indicator,
+                how,
+            })
+        });
 }
 
 /// Sorts `out[first..]` by (start, end, indicator) and drops repeats.
