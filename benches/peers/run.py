@@ -24,8 +24,8 @@ one-thread ratio is also given round by round, iocmatch against the fastest peer
 round (a peer run once counts with that run in every round). It prints a Markdown table
 and writes it, with a PNG chart, to benches/results/peers-<size>.md and .png.
 
-Usage: python3 benches/peers/run.py [--indicators N] [--lines N] [--rounds N] [--no-install]
-                                    [--out DIR]
+Usage: python3 benches/peers/run.py [--indicators N] [--lines N] [--rounds N] [--seed N]
+                                    [--no-install] [--out DIR]
 (at 1M indicators, --lines 200000 keeps the substring engines to a few minutes)
 """
 
@@ -239,9 +239,11 @@ def main():
         return run
 
     def cli(cmd_for):
+        # These peers exit 0 on success, whatever they found: any other code (a Python peer
+        # whose module failed to install) is a failure, and the engine is skipped, not scored.
         def run(logfile, out):
             with open(out, "w") as f:
-                wall, rss, _, scan_s = timed(cmd_for(logfile), stdout=f)
+                wall, rss, _, scan_s = timed(cmd_for(logfile), stdout=f, ok=(0,))
             return wall, rss, None, scan_s
         return run
 
