@@ -140,9 +140,10 @@ fn gate_quality(literals: &[Vec<u8>]) -> Option<(bool, bool, usize, std::cmp::Re
 /// The literals of the gated regexes, found all at once.
 #[derive(Debug)]
 struct Gate {
-    /// Find whether a line holds any literal, of case-sensitive and of case-insensitive gates:
-    /// a leftmost search, which Aho-Corasick runs with SIMD prefilters where the literals are
-    /// few and case-sensitive (its standard search, needed for `all`, has none).
+    /// Find whether a line holds any literal, of case-sensitive and of case-insensitive gates
+    /// (the latter in lower case, searched for in a lower-cased copy of the text): a leftmost
+    /// case-sensitive search, which Aho-Corasick runs with SIMD prefilters, where its standard
+    /// search (needed for `all`) and its case-insensitive one read the text byte by byte.
     exact: Option<AhoCorasick>,
     nocase: Option<AhoCorasick>,
     /// Finds every literal of a line, overlapping ones included, ignoring ASCII case (which
@@ -309,8 +310,10 @@ impl Gate {
                 .peekable();
             match lits.peek() {
                 None => Ok(None),
+                // Case-sensitive even for the lower-case literals of case-insensitive gates,
+                // which are searched for in a lower-cased copy of the text.
                 Some(_) => {
-                    automaton(aho_corasick::MatchKind::LeftmostFirst, nocase, &mut lits).map(Some)
+                    automaton(aho_corasick::MatchKind::LeftmostFirst, false, &mut lits).map(Some)
                 }
             }
         };
@@ -334,8 +337,11 @@ impl Gate {
     /// overlapping ones included, as a literal inside or across another must not hide it.
     fn candidates(&self, text: &[u8], lines: &[(usize, usize)]) -> Vec<(u32, u32)> {
         let mut holding = Vec::new();
-        for finder in [&self.exact, &self.nocase].into_iter().flatten() {
-            lines_holding(finder, text, lines, &mut holding);
+        if let Some(exact) = &self.exact {
+            lines_holding(exact, text, lines, &mut holding);
+        }
+        if let Some(nocase) = &self.nocase {
+            lines_holding(nocase, &text.to_ascii_lowercase(), lines, &mut holding);
         }
         holding.sort_unstable();
         holding.dedup();
@@ -514,7 +520,7 @@ mod tests {
         assert_eq!(e.ungated_count(), 2);
         let text = b"evil1.example and 123-ab\nCMD.EXE then xabcx1 xabc7\n\
                      9.evil.com evil22.example\nabc\nevil\n1.example e.e\n\
-                     line with no hits at all\nxabcx\n";
+                     line with no hits at all\nxabcx\nonly Cmd.Exe here\n";
         let mut lines = Vec::new();
         let mut start = 0;
         for (i, &b) in text.iter().enumerate() {
