@@ -60,6 +60,14 @@ fn planted_hits_are_the_only_hits() {
         );
         let mut planted_json = c.planted_json.clone();
         planted_json.sort();
+        if seed == 1 {
+            // The reference is slow on the JSON's longer lines: one seed is enough.
+            assert_eq!(
+                found(&set, &c.json, true),
+                planted_json,
+                "seed {seed}: reference on JSON"
+            );
+        }
         assert_eq!(
             found(&set, &c.json, false),
             planted_json,

@@ -2,12 +2,18 @@
 //! strings substring engines search for), `zeek.log` (TSV), `zeek.json` (JSON lines) and
 //! `expected.tsv` / `expected-json.tsv` (line, text, indicator of every planted hit).
 //!
-//! Usage: gen-corpus OUT_DIR [--indicators N] [--lines N] [--hit-rate P] [--near-miss-rate P] [--seed S] [--no-json]
+//! Usage: gen-corpus OUT_DIR [--indicators N | --stress] [--lines N] [--hit-rate P]
+//!                           [--near-miss-rate P] [--seed S] [--no-json]
+//!
+//! `--stress` is the stress case of ten million indicators.
 
 use std::io::Write;
 use std::path::PathBuf;
 
 use iocmatch_bench::{generate, Planted, Spec};
+
+/// The indicator count of `--stress`.
+const STRESS_INDICATORS: usize = 10_000_000;
 
 fn main() {
     if let Err(e) = run() {
@@ -25,6 +31,7 @@ fn run() -> Result<(), String> {
         let mut value = |name: &str| args.next().ok_or(format!("{name} needs a value"));
         match a.as_str() {
             "--indicators" => spec.indicators = parse(&value("--indicators")?)?,
+            "--stress" => spec.indicators = STRESS_INDICATORS,
             "--lines" => spec.lines = parse(&value("--lines")?)?,
             "--hit-rate" => spec.hit_rate = parse(&value("--hit-rate")?)?,
             "--near-miss-rate" => spec.near_miss_rate = parse(&value("--near-miss-rate")?)?,
@@ -34,7 +41,7 @@ fn run() -> Result<(), String> {
             s => out = Some(PathBuf::from(s)),
         }
     }
-    let out = out.ok_or("usage: gen-corpus OUT_DIR [--indicators N] [--lines N] [--hit-rate P] [--near-miss-rate P] [--seed S] [--no-json]")?;
+    let out = out.ok_or("usage: gen-corpus OUT_DIR [--indicators N | --stress] [--lines N] [--hit-rate P] [--near-miss-rate P] [--seed S] [--no-json]")?;
     std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
     let c = generate(&spec);
     let write = |name: &str, data: &[u8]| {
