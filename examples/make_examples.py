@@ -18,8 +18,9 @@ and 2001:db8::/32; names only from example.com/.net/.org and the reserved TLDs .
 planted.json lists every match a scan of the logs against both indicator files should report
 (file, 1-based line, the matched text, the indicator as written in its file), including the echoes
 of a planted value in other fields and logs (a listed address also shows up in conn.log and as
-files.log tx_hosts), and near-misses: text on a line that must not be reported. In http.log a URL indicator is planted only in the
-referrer field, never as a host + uri pair (no line joins the host and uri of a URL indicator).
+files.log tx_hosts), and near-misses: text on a line that must not be reported. In http.log a URL
+indicator is planted in the referrer field and, once, as a request's host and uri pair: that hit's
+text is the two fields with the tab between them, as a scan that joins them reports it.
 """
 
 import calendar
@@ -679,6 +680,17 @@ def _(t):
             referrer="http://malware.example/dl/payload.bin.bak",
             misses=["http://malware.example/dl/payload.bin.bak"]),
     ])
+
+
+@session
+def _(t):
+    # A beacon request: the URL indicator split over the host and uri fields; then a near-miss.
+    host, path = "update.example.org", "/api/v2/beacon.php"
+    web(t, "192.0.2.25", host, [
+        req(path, "application/json",
+            hits=[(host + "\t" + path, "update.example.org/api/v2/beacon.php")]),
+        req(path + "5", "application/json", misses=[host + "\t" + path + "5"]),
+    ], ip="203.0.113.44")
 
 
 @session

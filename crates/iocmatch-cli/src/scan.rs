@@ -8,7 +8,7 @@ use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
 use iocmatch::allow::Allowlist;
-use iocmatch::Matcher;
+use iocmatch::{LogState, Matcher};
 use rayon::prelude::*;
 
 use crate::args::Output;
@@ -125,6 +125,8 @@ impl Scanner<'_> {
         let (mut any, mut bytes) = (false, 0);
         let mut found = Vec::new();
         let mut lines_before = 0;
+        // What the scan knows of the log's Zeek header, from block to block.
+        let mut log = LogState::default();
         let may_map = self.map_large_files && reading != Reading::Buffered;
         let map_as = may_map.then_some(name.as_str());
         let result = input::open(path, map_as).and_then(|r| {
@@ -134,7 +136,7 @@ impl Scanner<'_> {
                 let first_line = lines_before;
                 lines_before += self
                     .pool
-                    .install(|| self.m.scan_lines_into(block, &mut found));
+                    .install(|| self.m.scan_log_into(block, &mut log, &mut found));
                 for lm in &found {
                     let matched = &block[lm.line_start + lm.m.start..lm.line_start + lm.m.end];
                     let holder = self.shown_allow.and_then(|allow| {

@@ -306,19 +306,15 @@ fn assert_scan_equals_reference(
     let mut expected = Vec::new();
     for f in files {
         let data = std::fs::read(f).unwrap();
-        let data = data.strip_suffix(b"\n").unwrap_or(&data);
-        for (n, line) in data.split(|&b| b == b'\n').enumerate() {
-            let line = line.strip_suffix(b"\r").unwrap_or(line);
-            for m in naive.scan(line) {
-                let ind = &set.indicators()[m.indicator.index()];
-                expected.push((
-                    f.display().to_string(),
-                    n as u64 + 1,
-                    m.start as u64,
-                    m.end as u64,
-                    ind.value.clone(),
-                ));
-            }
+        for (n, m) in naive.scan_log(&data) {
+            let ind = &set.indicators()[m.indicator.index()];
+            expected.push((
+                f.display().to_string(),
+                n as u64 + 1,
+                m.start as u64,
+                m.end as u64,
+                ind.value.clone(),
+            ));
         }
     }
     let mut args: Vec<String> = vec!["scan".into(), "--threads".into(), threads.into()];

@@ -57,6 +57,7 @@ pub use indicator::{
 };
 pub use matcher::{CompileOptions, LineMatch, Match, Matcher};
 pub use refang::refang;
+pub use scan::LogState;
 pub use set::{IndicatorSet, LoadOptions, LoadReport, SetStats};
 pub use source::Format;
 pub use time::{Clock, Timestamp};

@@ -20,6 +20,7 @@ use crate::indicator::{Indicator, IndicatorId, Kind, Mode};
 use crate::normalize;
 use crate::scan;
 use crate::scan::build::BitOps;
+use crate::scan::LogState;
 use crate::time::{Clock, Timestamp};
 
 mod batch;
@@ -490,7 +491,36 @@ impl Matcher {
     /// `buf` (one per `\n`, and one more for text after the last), which a reader of a stream
     /// of buffers adds up to number the next buffer's lines.
     pub fn scan_lines_into(&self, buf: &[u8], out: &mut Vec<LineMatch>) -> usize {
-        scan::lines::scan_parallel(self, buf, out)
+        self.scan_log_into(buf, &mut LogState::default(), out)
+    }
+
+    /// [`Matcher::scan_lines_into`] for one of the buffers a log is read in, in turn: `state`
+    /// carries what the scan learnt of the log up to `buf` (the columns of a Zeek section, from
+    /// its `#fields` header) and is updated to its end. In a Zeek TSV section whose header
+    /// names `host` and `uri` columns (an HTTP log), each line's host and URI are also joined
+    /// and looked up as a URL, which free text cannot see: a hit spans both fields.
+    ///
+    /// ```
+    /// use iocmatch::{How, IndicatorSet, LoadOptions, LogState};
+    ///
+    /// let mut set = IndicatorSet::new();
+    /// set.load("feed", b"evil.example/gate.php\n", &LoadOptions::default())?;
+    /// let m = set.compile()?;
+    /// let mut state = LogState::default();
+    /// let mut found = Vec::new();
+    /// m.scan_log_into(b"#fields\tts\thost\turi\n", &mut state, &mut found);
+    /// m.scan_log_into(b"1.0\tevil.example\t/gate.php\n", &mut state, &mut found);
+    /// assert_eq!(found.len(), 1);
+    /// assert_eq!((found[0].m.start, found[0].m.end), (4, 26));
+    /// # Ok::<(), iocmatch::Error>(())
+    /// ```
+    pub fn scan_log_into(
+        &self,
+        buf: &[u8],
+        state: &mut LogState,
+        out: &mut Vec<LineMatch>,
+    ) -> usize {
+        scan::lines::scan_parallel(self, buf, state, out)
     }
 }
 

@@ -166,6 +166,51 @@ impl NaiveMatcher {
         out
     }
 
+    /// Scans a log line by line (lines end at `\n`, less a `\r` before it), as
+    /// `Matcher::scan_lines` does: each line's [`NaiveMatcher::scan`], and in a Zeek section
+    /// whose `#fields` header names `host` and `uri` columns, the URL indicators hit by a
+    /// line's host and URI (a path) joined, spanning both fields. Returns (line index, match),
+    /// sorted.
+    pub fn scan_log(&self, data: &[u8]) -> Vec<(usize, Match)> {
+        let mut out = Vec::new();
+        let mut columns: Option<(usize, usize)> = None;
+        let data = data.strip_suffix(b"\n").unwrap_or(data);
+        for (n, line) in data.split(|&b| b == b'\n').enumerate() {
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            out.extend(self.scan(line).into_iter().map(|m| (n, m)));
+            let fields: Vec<&[u8]> = line.split(|&b| b == b'\t').collect();
+            if fields[0] == b"#fields" {
+                let at = |name: &[u8]| fields[1..].iter().position(|&f| f == name);
+                columns = at(b"host").zip(at(b"uri"));
+                continue;
+            }
+            let Some((h, u)) = columns else { continue };
+            if line.starts_with(b"#") || h.max(u) >= fields.len() {
+                continue;
+            }
+            let (host, uri) = (fields[h], fields[u]);
+            if host.is_empty() || host == b"-" || host == b"(empty)" || !uri.starts_with(b"/") {
+                continue;
+            }
+            let offset = |i: usize| fields[..i].iter().map(|f| f.len() + 1).sum::<usize>();
+            let (start, end) = (offset(h.min(u)), offset(h.max(u)) + fields[h.max(u)].len());
+            if let Ok(key) = normalize::url(&[host, uri].concat()) {
+                for (id, how) in self.url(&key) {
+                    let m = Match {
+                        start,
+                        end,
+                        indicator: id,
+                        how,
+                    };
+                    out.push((n, m));
+                }
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
     /// Scans `text` by the rules of DESIGN.md; sorted like `Matcher::scan`.
     pub fn scan(&self, text: &[u8]) -> Vec<Match> {
         let mut out: Vec<Match> = Vec::new();

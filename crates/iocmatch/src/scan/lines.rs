@@ -4,6 +4,7 @@
 use rayon::prelude::*;
 
 use super::text;
+use super::zeek::{self, Headers, LogState};
 use crate::matcher::{LineMatch, Match, Matcher};
 
 /// Target size of one chunk: large enough to amortise scheduling, small enough to balance.
@@ -143,15 +144,65 @@ fn line_count(buf: &[u8]) -> usize {
 }
 
 /// Appends the matches of every line of `buf` to `out`, in input order; returns the number of
-/// lines.
-pub(crate) fn scan_parallel(m: &Matcher, buf: &[u8], out: &mut Vec<LineMatch>) -> usize {
-    let parts: Vec<(Vec<LineMatch>, usize)> = chunks(buf)
-        .into_par_iter()
-        .map(|(s, e)| scan_chunk(m, &buf[s..e], s))
+/// lines. `state` holds the Zeek columns in force at `buf`'s start, and is left with those in
+/// force at its end.
+pub(crate) fn scan_parallel(
+    m: &Matcher,
+    buf: &[u8],
+    state: &mut LogState,
+    out: &mut Vec<LineMatch>,
+) -> usize {
+    let chunks = chunks(buf);
+    // Zeek URL columns are looked for only where there are URL indicators to join them for.
+    let fields = !m.inner.urls.is_empty();
+    let mut parts: Vec<(Vec<LineMatch>, usize, Headers)> = chunks
+        .par_iter()
+        .map(|&(s, e)| {
+            let chunk = &buf[s..e];
+            let (found, lines) = scan_chunk(m, chunk, s);
+            let headers = if fields {
+                zeek::headers(chunk)
+            } else {
+                Headers::default()
+            };
+            (found, lines, headers)
+        })
         .collect();
+    if fields {
+        // The columns in force at each chunk's start follow from the headers of the chunks
+        // before it; chunks inside or starting a section with URL columns are read again,
+        // field by field.
+        let mut todo = Vec::new();
+        for (k, (_, _, headers)) in parts.iter().enumerate() {
+            let at_start = state.columns;
+            if let Some(last) = headers.last {
+                state.columns = last;
+            }
+            if at_start.is_some() || headers.any_urls {
+                todo.push((k, at_start));
+            }
+        }
+        let more: Vec<(usize, Vec<LineMatch>)> = todo
+            .into_par_iter()
+            .map(|(k, columns)| {
+                let (s, e) = chunks[k];
+                let mut found = Vec::new();
+                zeek::url_fields(&m.inner, &buf[s..e], s, columns, &mut found);
+                m.keep_current_lines(&buf[s..e], s, &mut found);
+                (k, found)
+            })
+            .collect();
+        for (k, found) in more {
+            if !found.is_empty() {
+                let all = &mut parts[k].0;
+                all.extend(found);
+                all.sort_unstable_by_key(|x| (x.line, x.m));
+            }
+        }
+    }
     out.reserve(parts.iter().map(|p| p.0.len()).sum());
     let mut lines_before = 0;
-    for (found, lines) in parts {
+    for (found, lines, _) in parts {
         out.extend(found.into_iter().map(|mut x| {
             x.line += lines_before;
             x

@@ -1,5 +1,6 @@
 //! Scanning: free text split into tokens at boundaries, each token looked up by its kind; the
-//! string and regex engines run over the whole text; buffers of lines scanned in parallel.
+//! string and regex engines run over the whole text; buffers of lines scanned in parallel; the
+//! URLs that Zeek logs split over two columns joined.
 
 pub mod boundary;
 pub(crate) mod build;
@@ -8,3 +9,6 @@ pub(crate) mod lines;
 mod quad;
 pub(crate) mod text;
 mod walk;
+pub mod zeek;
+
+pub use zeek::LogState;

@@ -1,0 +1,253 @@
+//! Zeek TSV logs, where a value is split over two columns that free text cannot join: an HTTP
+//! log writes a request's `host` and `uri` in fields of their own, without a scheme, so a URL
+//! indicator (`evil.example/gate.php`) stands in no one field. A line scan that knows the
+//! section's `#fields` header joins the two and looks the URL up.
+//!
+//! A log may hold several sections (files joined together), each with its header; the header
+//! in force at a buffer's start is carried from the buffer before in a [`LogState`].
+
+use crate::engine::url::authority_host;
+use crate::engine::Hit;
+use crate::matcher::{Inner, LineMatch, Match};
+use crate::normalize;
+
+/// Where the `host` and `uri` columns of a Zeek TSV section stand (0-based field indices).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct UrlColumns {
+    host: usize,
+    uri: usize,
+}
+
+impl UrlColumns {
+    /// The columns of a `#fields` line (its names after the tag, tab-separated), if it names
+    /// both `host` and `uri`.
+    fn of_header(line: &[u8]) -> Option<UrlColumns> {
+        let names = line.strip_prefix(FIELDS)?;
+        let mut cols = names.split(|&b| b == b'\t');
+        let (mut host, mut uri) = (None, None);
+        for (i, name) in cols.by_ref().enumerate() {
+            match name.strip_suffix(b"\r").unwrap_or(name) {
+                b"host" => host = Some(i),
+                b"uri" => uri = Some(i),
+                _ => {}
+            }
+        }
+        let (host, uri) = (host?, uri?);
+        (host.max(uri) <= MAX_COLUMN).then_some(UrlColumns { host, uri })
+    }
+
+    /// The host and URI fields of a data line, with their offsets, if both are set and the
+    /// URI is a path (`/...`): an absolute URI is a URL token of its own.
+    fn fields(self, line: &[u8]) -> Option<(Field<'_>, Field<'_>)> {
+        let last = self.host.max(self.uri);
+        let mut tabs = [0usize; MAX_COLUMN + 1];
+        let tabs = &mut tabs[..=last];
+        let found = tabs_into(line, tabs);
+        // Field `i` runs from after the tab before it to the tab after it (or the line's end).
+        let field = |i: usize| {
+            if i > found {
+                return None;
+            }
+            let start = if i == 0 { 0 } else { tabs[i - 1] + 1 };
+            let end = if i < found { tabs[i] } else { line.len() };
+            Some((start, &line[start..end]))
+        };
+        let (host, uri) = (field(self.host)?, field(self.uri)?);
+        let unset = |f: &[u8]| f.is_empty() || f == b"-" || f == b"(empty)";
+        (!unset(host.1) && uri.1.first() == Some(&b'/')).then_some((host, uri))
+    }
+}
+
+/// A field of a line: its offset and its bytes.
+type Field<'a> = (usize, &'a [u8]);
+
+/// The highest column index whose fields are joined: Zeek's HTTP log has about thirty, its
+/// `host` and `uri` the ninth and tenth. (A header that puts them further is taken as naming
+/// no URL columns.)
+const MAX_COLUMN: usize = 63;
+
+/// Writes the offsets of the first tabs of `line` to `out`, as many as it holds or fit; returns
+/// how many. Eight bytes a step, a word's tabs found at once: the fields before an HTTP log's
+/// host are short and many, and a call into memchr per field costs more than the search.
+fn tabs_into(line: &[u8], out: &mut [usize]) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    let mut n = 0;
+    let mut words = line.chunks_exact(8);
+    let mut base = 0;
+    for word in words.by_ref() {
+        let x =
+            u64::from_le_bytes(word.try_into().expect("eight bytes")) ^ (ONES * u64::from(b'\t'));
+        // The high bit of each byte of `x` that is zero, exactly (no borrow between bytes).
+        let mut zeros = !(((x & LOW7) + LOW7) | x | LOW7);
+        while zeros != 0 {
+            if n == out.len() {
+                return n;
+            }
+            out[n] = base + (zeros.trailing_zeros() / 8) as usize;
+            n += 1;
+            zeros &= zeros - 1;
+        }
+        base += 8;
+    }
+    for (i, &b) in words.remainder().iter().enumerate() {
+        if b == b'\t' {
+            if n == out.len() {
+                return n;
+            }
+            out[n] = base + i;
+            n += 1;
+        }
+    }
+    n
+}
+
+/// The tag of a Zeek header line naming the columns.
+const FIELDS: &[u8] = b"#fields\t";
+
+/// What a scan of a log carries from one buffer to the next: the columns of the Zeek section
+/// in force, named by the last `#fields` line read. A new state knows of no section; a
+/// buffer that starts with its header needs no other.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LogState {
+    pub(crate) columns: Option<UrlColumns>,
+}
+
+/// The `#fields` lines of a chunk, as [`headers`] finds them.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Headers {
+    /// The columns named by the chunk's last `#fields` line (`Some(None)` for a section
+    /// without both), if it has one.
+    pub(crate) last: Option<Option<UrlColumns>>,
+    /// Whether some `#fields` line of the chunk names both columns.
+    pub(crate) any_urls: bool,
+}
+
+/// The `#fields` lines of `chunk` (a run of whole lines): the lines that start with `#`.
+pub(crate) fn headers(chunk: &[u8]) -> Headers {
+    let mut h = Headers::default();
+    for at in memchr::memchr_iter(b'#', chunk) {
+        if at > 0 && chunk[at - 1] != b'\n' {
+            continue;
+        }
+        let rest = &chunk[at..];
+        if rest.starts_with(FIELDS) {
+            let end = memchr::memchr(b'\n', rest).unwrap_or(rest.len());
+            let cols = UrlColumns::of_header(&rest[..end]);
+            h.any_urls |= cols.is_some();
+            h.last = Some(cols);
+        }
+    }
+    h
+}
+
+/// Appends to `out` the URL indicators hit by the joined `host` and `uri` fields of the lines
+/// of `chunk` (a run of whole lines, its first byte at `base` in the buffer), where `columns`
+/// are in force at its start. A hit spans both fields; its line counts from the chunk's first.
+pub(crate) fn url_fields(
+    inner: &Inner,
+    chunk: &[u8],
+    base: usize,
+    mut columns: Option<UrlColumns>,
+    out: &mut Vec<LineMatch>,
+) {
+    let mut url = Vec::new();
+    let mut hits: Vec<Hit> = Vec::new();
+    let mut start = 0;
+    let mut number = 0;
+    while start < chunk.len() {
+        let nl = memchr::memchr(b'\n', &chunk[start..]).map_or(chunk.len(), |i| start + i);
+        let mut line = &chunk[start..nl];
+        if let Some(l) = line.strip_suffix(b"\r") {
+            line = l;
+        }
+        if line.first() == Some(&b'#') {
+            if line.starts_with(FIELDS) {
+                columns = UrlColumns::of_header(line);
+            }
+        } else if let Some(((h_at, host), (u_at, uri))) = columns.and_then(|c| c.fields(line)) {
+            if inner.urls.may_match_host(authority_host(host)) {
+                url.clear();
+                url.extend_from_slice(host);
+                url.extend_from_slice(uri);
+                if let Ok(key) = normalize::url(&url) {
+                    inner.urls.probe(&key, &mut hits);
+                }
+                let (from, to) = (h_at.min(u_at), (h_at + host.len()).max(u_at + uri.len()));
+                out.extend(hits.drain(..).map(|h| LineMatch {
+                    line: number,
+                    line_start: base + start,
+                    m: Match {
+                        start: from,
+                        end: to,
+                        indicator: h.indicator,
+                        how: h.how,
+                    },
+                }));
+            }
+        }
+        start = nl + 1;
+        number += 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_come_from_the_fields_header() {
+        let http = b"#fields\tts\tuid\tmethod\thost\turi\treferrer";
+        assert_eq!(
+            UrlColumns::of_header(http),
+            Some(UrlColumns { host: 3, uri: 4 })
+        );
+        assert_eq!(UrlColumns::of_header(b"#fields\tts\tuid\tquery"), None);
+        assert_eq!(UrlColumns::of_header(b"#path\thttp"), None);
+        let cols = UrlColumns { host: 3, uri: 4 };
+        let line = b"1.0\tCx\tGET\tevil.example\t/a/b?c\t-";
+        let ((h, host), (u, uri)) = cols.fields(line).unwrap();
+        assert_eq!(
+            (h, host, u, uri),
+            (11, &b"evil.example"[..], 24, &b"/a/b?c"[..])
+        );
+        assert_eq!(cols.fields(b"1.0\tCx\tGET\t-\t/a\t-"), None);
+        assert_eq!(cols.fields(b"1.0\tCx\tGET\tevil.example\t-\t-"), None);
+        assert_eq!(cols.fields(b"1.0\tCx\tGET\tevil.example"), None);
+    }
+
+    #[test]
+    fn tabs_are_found_in_words_as_byte_by_byte() {
+        let mut line = Vec::new();
+        for len in 0..40 {
+            for fill in [b'a', b'\x89', b'\x08', b'\x0a', 0] {
+                line.clear();
+                line.extend((0..len).map(|i| {
+                    if i % 3 == 1 || i % 7 == 0 {
+                        b'\t'
+                    } else {
+                        fill
+                    }
+                }));
+                let want: Vec<usize> = (0..len).filter(|&i| line[i] == b'\t').collect();
+                let mut out = [0usize; 64];
+                let n = tabs_into(&line, &mut out);
+                assert_eq!(&out[..n], &want[..], "{line:?}");
+                let mut few = [0usize; 3];
+                let n = tabs_into(&line, &mut few);
+                assert_eq!(&few[..n], &want[..want.len().min(3)], "{line:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn headers_are_found_at_line_starts_only() {
+        let chunk = b"x\t#fields\thost\turi\n#fields\tts\thost\turi\n1\ta\t/b\n#fields\tts\n";
+        let h = headers(chunk);
+        assert!(h.any_urls);
+        assert_eq!(h.last, Some(None));
+        let h = headers(b"1\ta\t/b#frag\n");
+        assert!(!h.any_urls);
+        assert_eq!(h.last, None);
+    }
+}
