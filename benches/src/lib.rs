@@ -120,7 +120,8 @@ pub struct Corpus {
     pub json: Vec<u8>,
     /// Planted hits in `tsv` (line indices count header lines too).
     pub planted: Vec<Planted>,
-    /// Planted hits in `json`.
+    /// Planted hits in `json`: those of `tsv` but URLs split over the host and URI fields,
+    /// which are joined from a TSV header only.
     pub planted_json: Vec<Planted>,
 }
 
@@ -417,8 +418,29 @@ fn mixed_case(r: &mut Rng, s: &str) -> String {
         .collect()
 }
 
-/// A planted value for an event's field, and every (text, indicator) a correct matcher reports.
-fn plant(r: &mut Rng, p: &Pool, kind: &Event) -> Option<(String, Vec<(String, String)>)> {
+/// Where a planted value goes.
+enum Placed {
+    /// In the field an event's kind plants in (an address, a name, a referrer URL, ...).
+    Field(String),
+    /// A URL indicator as a Zeek HTTP log writes a request: its host and its URI (the path) in
+    /// two fields, which a matcher has to join.
+    HostUri(String, String),
+}
+
+/// A planted value for an event, and every (text, indicator) a correct matcher reports.
+fn plant(r: &mut Rng, p: &Pool, kind: &Event) -> Option<(Placed, Vec<(String, String)>)> {
+    if matches!(kind, Event::Http) && !p.urls.is_empty() && r.chance(0.5) {
+        let u = r.pick(&p.urls).clone();
+        let (host, path) = u.split_at(u.find('/').unwrap_or(u.len()));
+        let host = if r.chance(0.3) {
+            mixed_case(r, host)
+        } else {
+            host.to_string()
+        };
+        // The hit spans both fields and the tab between them.
+        let text = format!("{host}\t{path}");
+        return Some((Placed::HostUri(host, path.to_string()), vec![(text, u)]));
+    }
     let (field, text, hits) = match kind {
         Event::Conn => {
             let a = match r.below(3) {
@@ -429,7 +451,7 @@ fn plant(r: &mut Rng, p: &Pool, kind: &Event) -> Option<(String, Vec<(String, St
                 }
                 _ if !p.ipv6.is_empty() => {
                     let v = r.pick(&p.ipv6).clone();
-                    return Some((v.clone(), vec![(v.clone(), v)]));
+                    return Some((Placed::Field(v.clone()), vec![(v.clone(), v)]));
                 }
                 _ => return None,
             };
@@ -476,7 +498,7 @@ fn plant(r: &mut Rng, p: &Pool, kind: &Event) -> Option<(String, Vec<(String, St
         _ => return None,
     };
     let expected = hits.into_iter().map(|i| (text.clone(), i)).collect();
-    Some((field, expected))
+    Some((Placed::Field(field), expected))
 }
 
 /// An adversarial near-miss for a field: an indicator value inside a longer token of its kind.
@@ -503,14 +525,17 @@ fn two_label<'a>(r: &mut Rng, p: &'a Pool) -> Option<&'a String> {
 
 fn event_line(r: &mut Rng, p: &Pool, kind: &Event, ts: f64, spec: &Spec) -> Line {
     let mut planted = Vec::new();
-    let mut special = None;
+    let (mut special, mut host_uri) = (None, None);
     if r.chance(spec.hit_rate) {
-        if let Some((field, expected)) = plant(r, p, kind) {
-            special = Some(field);
+        if let Some((placed, expected)) = plant(r, p, kind) {
+            match placed {
+                Placed::Field(field) => special = Some(field),
+                Placed::HostUri(host, uri) => host_uri = Some((host, uri)),
+            }
             planted = expected;
         }
     }
-    let miss = if special.is_none() && r.chance(spec.near_miss_rate) {
+    let miss = if special.is_none() && host_uri.is_none() && r.chance(spec.near_miss_rate) {
         near_miss(r, p)
     } else {
         None
@@ -586,7 +611,10 @@ fn event_line(r: &mut Rng, p: &Pool, kind: &Event, ts: f64, spec: &Spec) -> Line
             ]
         }
         Event::Http => {
-            let host = benign_host(r);
+            let (host, uri) = host_uri.unwrap_or_else(|| {
+                let uri = format!("/{}/{}.html?id={}", r.word(2), r.word(3), r.below(100_000));
+                (benign_host(r), uri)
+            });
             let referrer = special.clone().unwrap_or_else(|| {
                 miss.clone()
                     .unwrap_or_else(|| format!("https://{}/", benign_host(r)))
@@ -606,7 +634,7 @@ fn event_line(r: &mut Rng, p: &Pool, kind: &Event, ts: f64, spec: &Spec) -> Line
                 "1".into(),
                 "GET".into(),
                 host,
-                format!("/{}/{}.html?id={}", r.word(2), r.word(3), r.below(100_000)),
+                uri,
                 referrer,
                 "1.1".into(),
                 ua,
@@ -797,11 +825,15 @@ pub fn generate(spec: &Spec) -> Corpus {
                     text: t.clone(),
                     indicator: ind.clone(),
                 });
-                out.planted_json.push(Planted {
-                    line: json_line,
-                    text: t.clone(),
-                    indicator: ind.clone(),
-                });
+                // A URL split over the host and URI fields is joined from Zeek's TSV header;
+                // JSON lines are scanned as free text.
+                if !t.contains('\t') {
+                    out.planted_json.push(Planted {
+                        line: json_line,
+                        text: t.clone(),
+                        indicator: ind.clone(),
+                    });
+                }
             }
             match text.find(INVALID_UTF8) {
                 Some(i) => {
