@@ -1,5 +1,5 @@
 //! The scan engine against the naive reference: the same matches for the whole text, and line by
-//! line from `scan_lines`.
+//! line from `scan_lines` (with the URLs joined from Zeek HTTP lines' host and uri fields).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -14,13 +14,16 @@ fuzz_target!(|data: &[u8]| {
     let text = case.text;
     assert_eq!(case.m.scan(text), case.naive_scan(text), "whole text");
 
-    let mut expected = Vec::new();
-    let mut start = 0;
-    for (n, raw) in text.split(|&b| b == b'\n').enumerate() {
-        let line = raw.strip_suffix(b"\r").unwrap_or(raw);
-        expected.extend(case.naive_scan(line).into_iter().map(|x| (n, start, x)));
-        start += raw.len() + 1;
-    }
+    // Line by line, with the URLs of Zeek HTTP lines joined from their host and uri fields.
+    let mut starts = vec![0];
+    starts.extend(newlines(text).map(|nl| nl + 1));
+    let expected: Vec<_> = case
+        .naive
+        .scan_log(text)
+        .into_iter()
+        .filter(|(_, x)| case.valid_now(x.indicator))
+        .map(|(n, x)| (n, starts[n], x))
+        .collect();
     let got: Vec<_> = case
         .m
         .scan_lines(text)
@@ -29,3 +32,11 @@ fuzz_target!(|data: &[u8]| {
         .collect();
     assert_eq!(got, expected, "line by line");
 });
+
+/// The offsets of the newlines of `text`.
+fn newlines(text: &[u8]) -> impl Iterator<Item = usize> + '_ {
+    text.iter()
+        .enumerate()
+        .filter(|&(_, &b)| b == b'\n')
+        .map(|(i, _)| i)
+}

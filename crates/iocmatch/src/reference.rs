@@ -168,9 +168,10 @@ impl NaiveMatcher {
 
     /// Scans a log line by line (lines end at `\n`, less a `\r` before it), as
     /// `Matcher::scan_lines` does: each line's [`NaiveMatcher::scan`], and in a Zeek section
-    /// whose `#fields` header names `host` and `uri` columns, the URL indicators hit by a
-    /// line's host and URI (a path) joined, spanning both fields. Returns (line index, match),
-    /// sorted.
+    /// whose `#fields` header (the tag, a tab, the names) names `host` and `uri` columns among
+    /// its first 64, the URL indicators hit by a line's host (set, and only name, address,
+    /// port and user-info bytes) and URI (a path) joined, spanning both fields. Returns (line
+    /// index, match), sorted.
     pub fn scan_log(&self, data: &[u8]) -> Vec<(usize, Match)> {
         let mut out = Vec::new();
         let mut columns: Option<(usize, usize)> = None;
@@ -179,9 +180,10 @@ impl NaiveMatcher {
             let line = line.strip_suffix(b"\r").unwrap_or(line);
             out.extend(self.scan(line).into_iter().map(|m| (n, m)));
             let fields: Vec<&[u8]> = line.split(|&b| b == b'\t').collect();
-            if fields[0] == b"#fields" {
+            if fields[0] == b"#fields" && fields.len() > 1 {
+                // Columns past the 64th are not joined.
                 let at = |name: &[u8]| fields[1..].iter().position(|&f| f == name);
-                columns = at(b"host").zip(at(b"uri"));
+                columns = at(b"host").zip(at(b"uri")).filter(|&(h, u)| h.max(u) < 64);
                 continue;
             }
             let Some((h, u)) = columns else { continue };
@@ -189,7 +191,11 @@ impl NaiveMatcher {
                 continue;
             }
             let (host, uri) = (fields[h], fields[u]);
-            if host.is_empty() || host == b"-" || host == b"(empty)" || !uri.starts_with(b"/") {
+            let authority = host
+                .iter()
+                .all(|&b| b.is_ascii_alphanumeric() || b >= 0x80 || b"._-:[]@".contains(&b));
+            let unset = host.is_empty() || host == b"-" || host == b"(empty)";
+            if unset || !authority || !uri.starts_with(b"/") {
                 continue;
             }
             let offset = |i: usize| fields[..i].iter().map(|f| f.len() + 1).sum::<usize>();

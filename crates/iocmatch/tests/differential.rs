@@ -104,6 +104,33 @@ const VALUES: &[&str] = &[
     "\u{661}\u{662}",
 ];
 
+/// Zeek `#fields` headers: with the host and uri columns (in either order), and without.
+const HEADERS: &[&str] = &[
+    "#fields\tts\thost\turi\treferrer",
+    "#fields\turi\thost",
+    "#fields\tts\tquery",
+    "#fields",
+];
+
+/// Fields of Zeek lines: hosts as HTTP logs write them, paths, unset fields, an absolute URI.
+const FIELDS: &[&str] = &[
+    "evil.example",
+    "EVIL.example",
+    "a.evil.example",
+    "evil.example:8080",
+    "192.0.2.1",
+    "b-c.test",
+    "-",
+    "(empty)",
+    "/a",
+    "/a/",
+    "/a/b?q=1",
+    "/p",
+    "/x",
+    "http://evil.example/a",
+    "1.0",
+];
+
 /// Separators put before each value: the bytes that make or break token boundaries.
 const SEPARATORS: &[&str] = &[
     "", "", " ", " ", "\t", ".", "-", "_", "/", ":", "@", "=", "\"", "'", ")", ",", "\0", "\u{1}",
@@ -140,20 +167,20 @@ fn check(set: &IndicatorSet, m: &Matcher, input: &[u8]) -> Result<(), TestCaseEr
     let fast = m.scan(input);
     let slow = naive.scan(input);
     prop_assert_eq!(&fast, &slow, "input {:?}", String::from_utf8_lossy(input));
-    // Line scanning agrees with scanning each line on its own.
+    // Line scanning agrees with the reference line by line, Zeek HTTP lines' host and uri
+    // fields joined.
     let lines = m.scan_lines(input);
-    let mut expected = Vec::new();
-    let mut start = 0;
-    for (n, raw) in input.split(|&b| b == b'\n').enumerate() {
-        let line = raw.strip_suffix(b"\r").unwrap_or(raw);
-        for x in naive.scan(line) {
-            expected.push((n, start, x));
-        }
-        start += raw.len() + 1;
-        if start > input.len() {
-            break;
-        }
-    }
+    let mut starts = vec![0];
+    starts.extend(
+        (0..input.len())
+            .filter(|&i| input[i] == b'\n')
+            .map(|i| i + 1),
+    );
+    let expected: Vec<_> = naive
+        .scan_log(input)
+        .into_iter()
+        .map(|(n, x)| (n, starts[n], x))
+        .collect();
     let got: Vec<_> = lines.iter().map(|l| (l.line, l.line_start, l.m)).collect();
     prop_assert_eq!(got, expected);
     Ok(())
@@ -175,6 +202,30 @@ proptest! {
         // also makes runs longer than a block.
         let mut input = vec![pad_byte; pad];
         input.extend(input_from(&parts));
+        check(&set, &m, &input)?;
+    }
+
+    #[test]
+    fn zeek_logs_agree_with_reference(
+        lines in proptest::collection::vec(0..POOL.len(), 1..12),
+        rows in proptest::collection::vec(
+            (0usize..8, proptest::collection::vec(0..FIELDS.len(), 0..5), proptest::bool::ANY),
+            1..24,
+        ),
+    ) {
+        let set = set_from(&lines);
+        let m = set.compile().unwrap();
+        // One row in eight a header; the rest lines of fields, some ending in `\r\n`.
+        let mut input = Vec::new();
+        for (kind, fields, crlf) in rows {
+            if kind == 0 {
+                input.extend_from_slice(HEADERS[fields.len() % HEADERS.len()].as_bytes());
+            } else {
+                let row: Vec<&str> = fields.iter().map(|&f| FIELDS[f]).collect();
+                input.extend_from_slice(row.join("\t").as_bytes());
+            }
+            input.extend_from_slice(if crlf { b"\r\n" } else { b"\n" });
+        }
         check(&set, &m, &input)?;
     }
 

@@ -36,8 +36,9 @@ impl UrlColumns {
         (host.max(uri) <= MAX_COLUMN).then_some(UrlColumns { host, uri })
     }
 
-    /// The host and URI fields of a data line, with their offsets, if both are set and the
-    /// URI is a path (`/...`): an absolute URI is a URL token of its own.
+    /// The host and URI fields of a data line, with their offsets, if the host is set and is an
+    /// authority ([`is_authority`]) and the URI is a path (`/...`): an absolute URI is a URL
+    /// token of its own.
     fn fields(self, line: &[u8]) -> Option<(Field<'_>, Field<'_>)> {
         let last = self.host.max(self.uri);
         let mut tabs = [0usize; MAX_COLUMN + 1];
@@ -54,8 +55,20 @@ impl UrlColumns {
         };
         let (host, uri) = (field(self.host)?, field(self.uri)?);
         let unset = |f: &[u8]| f.is_empty() || f == b"-" || f == b"(empty)";
-        (!unset(host.1) && uri.1.first() == Some(&b'/')).then_some((host, uri))
+        let joined = !unset(host.1) && is_authority(host.1) && uri.1.first() == Some(&b'/');
+        joined.then_some((host, uri))
     }
+}
+
+/// Whether a host field is an authority as HTTP's `Host` header gives it: a name or address,
+/// a port, user info. A field with other bytes (a scheme and path, escapes, spaces) is no host
+/// to join a path to.
+fn is_authority(field: &[u8]) -> bool {
+    field.iter().all(|&b| {
+        b.is_ascii_alphanumeric()
+            || b >= 0x80
+            || matches!(b, b'.' | b'-' | b'_' | b':' | b'[' | b']' | b'@')
+    })
 }
 
 /// A field of a line: its offset and its bytes.
