@@ -95,14 +95,20 @@ impl Format {
         }
     }
 
-    /// Tells the format from the content: JSON (first byte `{` or `[`) is STIX if it names a
-    /// `"bundle"` or a `"spec_version"`, else MISP JSON; a `#fields`
+    /// Tells the format from the content: JSON (first byte `{`, or `[` before `{`, `[`, `"` or
+    /// `]`: a plain list may start with a regex's class or a bracketed IPv6 address) is STIX if it
+    /// names a `"bundle"` or a `"spec_version"`, else MISP JSON; a `#fields`
     /// line before the first data line makes a Zeek intel file; `address,number,number` lines
     /// are Suricata IP reputation; a `uuid,event_id,...` header is a MISP CSV export; anything
     /// else is a plain list. (Suricata datasets and other CSV look like plain lists: name them.)
     pub fn detect(input: &[u8]) -> Format {
-        let first = input.iter().find(|b| !b.is_ascii_whitespace());
-        if matches!(first, Some(b'{' | b'[')) {
+        let mut bytes = input.iter().filter(|b| !b.is_ascii_whitespace());
+        let json = match bytes.next() {
+            Some(b'{') => true,
+            Some(b'[') => matches!(bytes.next(), None | Some(b'{' | b'[' | b'"' | b']')),
+            _ => false,
+        };
+        if json {
             let head = &input[..input.len().min(64 * 1024)];
             let stix = memchr::memmem::find(head, b"\"spec_version\"").is_some()
                 || memchr::memmem::find(head, b"\"bundle\"").is_some();
@@ -317,5 +323,33 @@ pub(crate) fn record(value: &str, location: Location, source: &Arc<str>) -> Reco
         kind: None,
         mode: None,
         origin: crate::indicator::Origin::new(source.clone(), location),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Format;
+
+    #[test]
+    fn json_is_told_from_plain_lists_that_start_with_a_bracket() {
+        for json in [
+            &b"{\"Event\": {}}"[..],
+            b"  [ {\"type\": \"domain\"} ]",
+            b"[\n]",
+            b"[",
+            b"[[]]",
+            b"[\"x\"]",
+        ] {
+            assert_eq!(Format::detect(json), Format::MispJson, "{json:?}");
+        }
+        let stix = b"{\"type\": \"bundle\", \"objects\": []}";
+        assert_eq!(Format::detect(stix), Format::Stix2);
+        for text in [
+            &b"[a-z]{2}[0-9]\tkind=regex\n"[..],
+            b"[2001:db8::1]\n",
+            b"evil.example\n[0-9]+\\.evil\tkind=regex\n",
+        ] {
+            assert_eq!(Format::detect(text), Format::Text, "{text:?}");
+        }
     }
 }
