@@ -23,9 +23,8 @@ impl UrlColumns {
     /// both `host` and `uri`.
     fn of_header(line: &[u8]) -> Option<UrlColumns> {
         let names = line.strip_prefix(FIELDS)?;
-        let mut cols = names.split(|&b| b == b'\t');
         let (mut host, mut uri) = (None, None);
-        for (i, name) in cols.by_ref().enumerate() {
+        for (i, name) in names.split(|&b| b == b'\t').enumerate() {
             match name.strip_suffix(b"\r").unwrap_or(name) {
                 b"host" => host = Some(i),
                 b"uri" => uri = Some(i),
