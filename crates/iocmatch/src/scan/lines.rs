@@ -169,36 +169,7 @@ pub(crate) fn scan_parallel(
         })
         .collect();
     if fields {
-        // The columns in force at each chunk's start follow from the headers of the chunks
-        // before it; chunks inside or starting a section with URL columns are read again,
-        // field by field.
-        let mut todo = Vec::new();
-        for (k, (_, _, headers)) in parts.iter().enumerate() {
-            let at_start = state.columns;
-            if let Some(last) = headers.last {
-                state.columns = last;
-            }
-            if at_start.is_some() || headers.any_urls {
-                todo.push((k, at_start));
-            }
-        }
-        let more: Vec<(usize, Vec<LineMatch>)> = todo
-            .into_par_iter()
-            .map(|(k, columns)| {
-                let (s, e) = chunks[k];
-                let mut found = Vec::new();
-                zeek::url_fields(&m.inner, &buf[s..e], s, columns, &mut found);
-                m.keep_current_lines(&buf[s..e], s, &mut found);
-                (k, found)
-            })
-            .collect();
-        for (k, found) in more {
-            if !found.is_empty() {
-                let all = &mut parts[k].0;
-                all.extend(found);
-                all.sort_unstable_by_key(|x| (x.line, x.m));
-            }
-        }
+        join_url_fields(m, buf, &chunks, state, &mut parts);
     }
     out.reserve(parts.iter().map(|p| p.0.len()).sum());
     let mut lines_before = 0;
@@ -210,6 +181,46 @@ pub(crate) fn scan_parallel(
         lines_before += lines;
     }
     lines_before
+}
+
+/// Adds to each chunk's matches (`parts`, by chunk) the URLs joined from Zeek HTTP lines' host
+/// and uri fields. The columns in force at each chunk's start follow from `state` and the
+/// headers of the chunks before it; chunks inside or starting a section with URL columns are
+/// read again, field by field, in parallel. `state` is left with the columns at `buf`'s end.
+fn join_url_fields(
+    m: &Matcher,
+    buf: &[u8],
+    chunks: &[(usize, usize)],
+    state: &mut LogState,
+    parts: &mut [(Vec<LineMatch>, usize, Headers)],
+) {
+    let mut todo = Vec::new();
+    for (k, (_, _, headers)) in parts.iter().enumerate() {
+        let at_start = state.columns;
+        if let Some(last) = headers.last {
+            state.columns = last;
+        }
+        if at_start.is_some() || headers.any_urls {
+            todo.push((k, at_start));
+        }
+    }
+    let joined: Vec<(usize, Vec<LineMatch>)> = todo
+        .into_par_iter()
+        .map(|(k, columns)| {
+            let (s, e) = chunks[k];
+            let mut found = Vec::new();
+            zeek::url_fields(&m.inner, &buf[s..e], s, columns, &mut found);
+            m.keep_current_lines(&buf[s..e], s, &mut found);
+            (k, found)
+        })
+        .collect();
+    for (k, found) in joined {
+        if !found.is_empty() {
+            let all = &mut parts[k].0;
+            all.extend(found);
+            all.sort_unstable_by_key(|x| (x.line, x.m));
+        }
+    }
 }
 
 #[cfg(test)]
