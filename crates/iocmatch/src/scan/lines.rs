@@ -121,7 +121,7 @@ fn to_lines(buf: &[u8], base: usize, found: Vec<Match>) -> (Vec<LineMatch>, usiz
 
 /// The lines of `buf` as (start, end, next): a line ends before its `\n`, less a `\r` before
 /// it; the next line starts after the `\n`.
-fn lines(buf: &[u8]) -> impl Iterator<Item = (usize, usize, usize)> + '_ {
+pub(crate) fn lines(buf: &[u8]) -> impl Iterator<Item = (usize, usize, usize)> + '_ {
     let mut start = 0;
     std::iter::from_fn(move || {
         if start >= buf.len() {

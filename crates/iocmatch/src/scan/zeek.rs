@@ -6,6 +6,7 @@
 //! A log may hold several sections (files joined together), each with its header; the header
 //! in force at a buffer's start is carried from the buffer before in a [`LogState`].
 
+use super::lines::lines;
 use crate::engine::url::authority_host;
 use crate::engine::Hit;
 use crate::matcher::{Inner, LineMatch, Match};
@@ -165,14 +166,8 @@ pub(crate) fn url_fields(
 ) {
     let mut url = Vec::new();
     let mut hits: Vec<Hit> = Vec::new();
-    let mut start = 0;
-    let mut number = 0;
-    while start < chunk.len() {
-        let nl = memchr::memchr(b'\n', &chunk[start..]).map_or(chunk.len(), |i| start + i);
-        let mut line = &chunk[start..nl];
-        if let Some(l) = line.strip_suffix(b"\r") {
-            line = l;
-        }
+    for (number, (start, end, _)) in lines(chunk).enumerate() {
+        let line = &chunk[start..end];
         if line.first() == Some(&b'#') {
             if line.starts_with(FIELDS) {
                 columns = UrlColumns::of_header(line);
@@ -198,8 +193,6 @@ pub(crate) fn url_fields(
                 }));
             }
         }
-        start = nl + 1;
-        number += 1;
     }
 }
 
