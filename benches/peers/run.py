@@ -5,7 +5,9 @@ Generates a corpus with the project's seeded generator (Zeek TSV lines, an indic
 brief's mix, planted hits and near-misses), then times, on the same files and one core each:
 
   scan:  iocmatch (1 and 2 threads), GNU grep -F -f, ripgrep -F -f, pyahocorasick, Python
-         hyperscan (literal mode), the aho-corasick crate with one automaton of all patterns;
+         hyperscan (literal mode), the aho-corasick crate with one automaton of all patterns,
+         and a naive Python loop that splits lines into tokens and looks them up in sets
+         (ipaddress for networks, suffix probes for domains, a URL from Zeek's host and uri);
   IP:    iocmatch's native lookups (single and batched), pytricia, py-radix, a naive Python
          ipaddress loop.
 
@@ -180,6 +182,100 @@ for q in qs:
 print(f"per_s={len(qs) / (time.perf_counter() - t):.0f} hits={hits} queries={len(qs)}")
 """
 
+NAIVE_SCAN = r"""
+import ipaddress, re, sys, time
+inds, log, out = sys.argv[1:4]
+# The indicator set, as a hand-written SOC script holds it: Python sets, one per kind, and the
+# networks by prefix length.
+domains, addrs, hashes, emails, urls, nets = set(), set(), set(), set(), set(), {}
+for line in open(inds, encoding="utf-8", errors="replace"):
+    v = line.split("\t")[0].strip()
+    if not v or v.startswith("#"):
+        continue
+    low = v.lower()
+    if "://" in v:
+        host, _, path = low.split("://", 1)[1].partition("/")
+        urls.add(host + "/" + path)
+        continue
+    try:
+        if "/" in v:
+            n = ipaddress.ip_network(v, strict=False)
+            nets.setdefault((n.version, n.prefixlen), set()).add(int(n.network_address))
+        else:
+            addrs.add(ipaddress.ip_address(v))
+        continue
+    except ValueError:
+        pass
+    if len(v) in (32, 40, 64, 128) and all(c in "0123456789abcdef" for c in low):
+        hashes.add(low)
+    elif "@" in v:
+        emails.add(low)
+    else:
+        domains.add(low.rstrip("."))
+split = re.compile(r"[\s,;\"'<>()\[\]{}|]+").split
+ipv4 = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}").fullmatch
+ipv6 = re.compile(r"[0-9a-fA-F]{0,4}(?::[0-9a-fA-F]{0,4}){2,7}").fullmatch
+
+def ip_hit(tok):
+    try:
+        a = ipaddress.ip_address(tok)
+    except ValueError:
+        return False
+    if a in addrs:
+        return True
+    bits = a.max_prefixlen
+    x = int(a)
+    return any(x >> (bits - p) << (bits - p) in s for (v, p), s in nets.items() if v == a.version)
+
+def domain_hit(host):
+    host = host.rstrip(".")
+    while True:
+        if host in domains:
+            return True
+        dot = host.find(".")
+        if dot < 0:
+            return False
+        host = host[dot + 1:]
+
+def line_hit(line):
+    prev = ""
+    for tok in split(line):
+        if not tok or tok == "-":
+            continue
+        low = tok.lower()
+        if ipv4(tok) or ipv6(tok):
+            if ip_hit(tok):
+                return True
+        elif low in hashes or low in emails:
+            return True
+        elif "://" in low:
+            rest = low.split("://", 1)[1]
+            host, _, path = rest.partition("/")
+            if host + "/" + path in urls or domain_hit(host):
+                return True
+        elif low.startswith("/"):
+            if prev + low in urls:
+                return True
+        elif "@" in low:
+            if domain_hit(low.rsplit("@", 1)[1]):
+                return True
+        elif "." in low and domain_hit(low):
+            return True
+        prev = low
+    return False
+
+t = time.perf_counter()
+hits = []
+with open(log, "rb") as f:
+    for i, raw in enumerate(f, 1):
+        if raw.startswith(b"#"):
+            continue
+        if line_hit(raw.decode("utf-8", "replace")):
+            hits.append(i)
+open(out, "w").write("".join(f"{h}\n" for h in hits))
+print(f"scan_s={time.perf_counter() - t:.3f}", file=sys.stderr)
+"""
+
 
 def line_set(path):
     with open(path) as f:
@@ -268,6 +364,7 @@ def main():
         ("aho-corasick crate", cli(lambda lf: [os.path.join(rel, "ac-peer"), pats, lf, "/dev/stdout"])),
         ("pyahocorasick", cli(lambda lf: [sys.executable, "-c", PYAHO, pats, lf, "/dev/stdout"])),
         ("hyperscan (literal)", cli(lambda lf: [sys.executable, "-c", HYPERSCAN, pats, lf, "/dev/stdout"])),
+        ("Python sets (naive loop)", cli(lambda lf: [sys.executable, "-c", NAIVE_SCAN, inds, lf, "/dev/stdout"])),
     ]
     def measure(name, run):
         """One round of one engine: compile seconds (the run on an empty input), scan seconds,
