@@ -120,8 +120,8 @@ pub struct Corpus {
     pub json: Vec<u8>,
     /// Planted hits in `tsv` (line indices count header lines too).
     pub planted: Vec<Planted>,
-    /// Planted hits in `json`: those of `tsv` but URLs split over the host and URI fields,
-    /// which are joined from a TSV header only.
+    /// Planted hits in `json`: those of `tsv`, a URL split over the host and URI fields
+    /// reported with the key between them.
     pub planted_json: Vec<Planted>,
 }
 
@@ -825,15 +825,13 @@ pub fn generate(spec: &Spec) -> Corpus {
                     text: t.clone(),
                     indicator: ind.clone(),
                 });
-                // A URL split over the host and URI fields is joined from Zeek's TSV header;
-                // JSON lines are scanned as free text.
-                if !t.contains('\t') {
-                    out.planted_json.push(Planted {
-                        line: json_line,
-                        text: t.clone(),
-                        indicator: ind.clone(),
-                    });
-                }
+                // A URL split over the host and URI fields spans, in a JSON line, from the
+                // host's value to the end of the URI's, over the key between.
+                out.planted_json.push(Planted {
+                    line: json_line,
+                    text: t.replace('\t', "\",\"uri\":\""),
+                    indicator: ind.clone(),
+                });
             }
             match text.find(INVALID_UTF8) {
                 Some(i) => {

@@ -69,6 +69,14 @@ fn planted_hits_are_the_only_hits() {
         );
         let mut planted_json = c.planted_json.clone();
         planted_json.sort();
+        if seed == 1 {
+            assert!(
+                planted_json
+                    .iter()
+                    .any(|p| p.text.contains("\",\"uri\":\"")),
+                "URLs split over the host and uri keys planted"
+            );
+        }
         if seed == 2 {
             // The reference is slow on the JSON's longer lines: one seed is enough.
             assert_eq!(
@@ -142,10 +150,12 @@ fn scan_lines_agrees_with_line_scans(set: &IndicatorSet, data: &[u8]) {
     for (n, line) in lines.iter().enumerate() {
         expected.extend(m.scan(line).into_iter().map(|x| (n, x)));
     }
-    // The joined URLs, which the tests above hold to the reference.
-    let joined = got
-        .iter()
-        .filter(|&&(n, x)| lines[n][x.start..x.end].contains(&b'\t'));
+    // The joined URLs (spanning a tab in TSV, a key in JSON), which the tests above hold to
+    // the reference.
+    let joined = got.iter().filter(|&&(n, x)| {
+        let text = &lines[n][x.start..x.end];
+        text.contains(&b'\t') || text.contains(&b'"')
+    });
     expected.extend(joined);
     expected.sort();
     assert!(expected.len() > 40, "{} matches", expected.len());

@@ -85,6 +85,59 @@ fn extends(text: &[u8], at: isize, step: isize) -> bool {
     }
 }
 
+/// Whether a host field or value is set and only name, address, port and user-info bytes.
+fn joinable_host(host: &[u8]) -> bool {
+    let unset = host.is_empty() || host == b"-" || host == b"(empty)";
+    let authority = host
+        .iter()
+        .all(|&b| b.is_ascii_alphanumeric() || b >= 0x80 || b"._-:[]@".contains(&b));
+    !unset && authority
+}
+
+/// The string value of the first JSON key `name` of `line`: a quoted name after `{` or `,`
+/// and followed by `:` and a string (JSON whitespace between). Returns where the value's text
+/// starts and ends in the line and the text read by serde_json; None if that string does not
+/// end or does not read.
+fn json_value(line: &[u8], name: &str) -> Option<(usize, usize, String)> {
+    let space = |b: &u8| b" \t\r\n".contains(b);
+    let quoted = format!("\"{name}\"");
+    for k in 0..line.len() {
+        if !line[k..].starts_with(quoted.as_bytes()) {
+            continue;
+        }
+        let before = line[..k].iter().rev().find(|b| !space(b));
+        if !matches!(before, Some(b'{' | b',')) {
+            continue;
+        }
+        let mut i = k + quoted.len();
+        while line.get(i).is_some_and(space) {
+            i += 1;
+        }
+        if line.get(i) != Some(&b':') {
+            continue;
+        }
+        i += 1;
+        while line.get(i).is_some_and(space) {
+            i += 1;
+        }
+        if line.get(i) != Some(&b'"') {
+            continue;
+        }
+        let start = i + 1;
+        let mut end = start;
+        loop {
+            match line.get(end)? {
+                b'\\' => end += 2,
+                b'"' => break,
+                _ => end += 1,
+            }
+        }
+        let text = serde_json::from_slice::<String>(&line[start - 1..=end]).ok()?;
+        return Some((start, end, text));
+    }
+    None
+}
+
 impl NaiveMatcher {
     /// Builds the reference over `indicators` (ids are positions in the slice).
     pub fn new(indicators: &[Indicator]) -> NaiveMatcher {
@@ -170,8 +223,10 @@ impl NaiveMatcher {
     /// `Matcher::scan_lines` does: each line's [`NaiveMatcher::scan`], and in a Zeek section
     /// whose `#fields` header (the tag, a tab, the names) names `host` and `uri` columns among
     /// its first 64, the URL indicators hit by a line's host (set, and only name, address,
-    /// port and user-info bytes) and URI (a path) joined, spanning both fields. Returns (line
-    /// index, match), sorted.
+    /// port and user-info bytes) and URI (a path) joined, spanning both fields. On a line that
+    /// starts with `{`, the same for the string values of JSON keys `host` and `uri`, or `hostname` and `url`
+    /// (each the first key of its name after `{` or `,`, followed by `:` and a string),
+    /// spanning both values. Returns (line index, match), sorted.
     pub fn scan_log(&self, data: &[u8]) -> Vec<(usize, Match)> {
         let mut out = Vec::new();
         let mut columns: Option<(usize, usize)> = None;
@@ -179,6 +234,31 @@ impl NaiveMatcher {
         for (n, line) in data.split(|&b| b == b'\n').enumerate() {
             let line = line.strip_suffix(b"\r").unwrap_or(line);
             out.extend(self.scan(line).into_iter().map(|m| (n, m)));
+            let json = line.starts_with(b"{");
+            for (host_key, path_key) in [("host", "uri"), ("hostname", "url")] {
+                if !json {
+                    continue;
+                }
+                let (Some((p_at, p_end, path)), Some((h_at, h_end, host))) =
+                    (json_value(line, path_key), json_value(line, host_key))
+                else {
+                    continue;
+                };
+                if !path.starts_with('/') || !joinable_host(host.as_bytes()) {
+                    continue;
+                }
+                if let Ok(key) = normalize::url(format!("{host}{path}").as_bytes()) {
+                    for (id, how) in self.url(&key) {
+                        let m = Match {
+                            start: h_at.min(p_at),
+                            end: h_end.max(p_end),
+                            indicator: id,
+                            how,
+                        };
+                        out.push((n, m));
+                    }
+                }
+            }
             let fields: Vec<&[u8]> = line.split(|&b| b == b'\t').collect();
             if fields[0] == b"#fields" && fields.len() > 1 {
                 // Columns past the 64th are not joined.
@@ -191,11 +271,7 @@ impl NaiveMatcher {
                 continue;
             }
             let (host, uri) = (fields[h], fields[u]);
-            let authority = host
-                .iter()
-                .all(|&b| b.is_ascii_alphanumeric() || b >= 0x80 || b"._-:[]@".contains(&b));
-            let unset = host.is_empty() || host == b"-" || host == b"(empty)";
-            if unset || !authority || !uri.starts_with(b"/") {
+            if !joinable_host(host) || !uri.starts_with(b"/") {
                 continue;
             }
             let offset = |i: usize| fields[..i].iter().map(|f| f.len() + 1).sum::<usize>();

@@ -131,6 +131,9 @@ const FIELDS: &[&str] = &[
     "1.0",
 ];
 
+/// Keys of JSON log lines: the pairs joined into URLs, and others.
+const JSON_KEYS: &[&str] = &["host", "uri", "hostname", "url", "referrer", "ua\\\"host"];
+
 /// Separators put before each value: the bytes that make or break token boundaries.
 const SEPARATORS: &[&str] = &[
     "", "", " ", " ", "\t", ".", "-", "_", "/", ":", "@", "=", "\"", "'", ")", ",", "\0", "\u{1}",
@@ -225,6 +228,40 @@ proptest! {
                 input.extend_from_slice(row.join("\t").as_bytes());
             }
             input.extend_from_slice(if crlf { b"\r\n" } else { b"\n" });
+        }
+        check(&set, &m, &input)?;
+    }
+
+    #[test]
+    fn json_logs_agree_with_reference(
+        lines in proptest::collection::vec(0..POOL.len(), 1..12),
+        rows in proptest::collection::vec(
+            proptest::collection::vec((0..JSON_KEYS.len(), 0..FIELDS.len(), 0usize..4), 0..6),
+            1..12,
+        ),
+    ) {
+        let set = set_from(&lines);
+        let m = set.compile().unwrap();
+        // Lines of keys and values as JSON writers put them, values written in one of four
+        // ways: plain, slashes escaped, the first byte as a \u escape, or after a space.
+        let mut input = Vec::new();
+        for (i, row) in rows.iter().enumerate() {
+            let mut line = String::from(if i % 3 == 2 { "{\"http\":{" } else { "{" });
+            for (n, &(key, field, style)) in row.iter().enumerate() {
+                if n > 0 {
+                    line.push_str(if style == 3 { ", " } else { "," });
+                }
+                let value = FIELDS[field];
+                let value = match style {
+                    1 => value.replace('/', "\\/"),
+                    2 => format!("\\u{:04x}{}", value.as_bytes()[0], &value[1..]),
+                    _ => value.to_string(),
+                };
+                let colon = if style == 3 { ": " } else { ":" };
+                line.push_str(&format!("\"{}\"{colon}\"{value}\"", JSON_KEYS[key]));
+            }
+            line.push_str(if i % 3 == 2 { "}}\n" } else { "}\n" });
+            input.extend_from_slice(line.as_bytes());
         }
         check(&set, &m, &input)?;
     }

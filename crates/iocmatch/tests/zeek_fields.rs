@@ -1,6 +1,7 @@
 //! URLs that a Zeek HTTP log splits over its `host` and `uri` columns are joined and found,
 //! by the parallel line scan (whose chunks see the header only through the state carried from
-//! the chunks before) as by the naive reference.
+//! the chunks before) as by the naive reference; and so are those split over the `host` and
+//! `uri` keys of Zeek's JSON lines and the `hostname` and `url` keys of Suricata's EVE lines.
 
 use iocmatch::reference::NaiveMatcher;
 use iocmatch::{How, IndicatorSet, LoadOptions, LogState, Matcher};
@@ -142,4 +143,63 @@ fn the_header_reaches_every_chunk_and_every_buffer() {
     // Without the state, a buffer past the header joins nothing.
     let alone = m.scan_lines(buffers[2].as_bytes());
     assert!(alone.is_empty(), "{alone:?}");
+}
+
+#[test]
+fn host_and_path_keys_of_json_lines_are_joined() {
+    let (set, m) = matcher();
+    let log = concat!(
+        // 0: Zeek's JSON writer.
+        r#"{"ts":1.0,"uid":"C1","method":"GET","host":"Evil.Example","uri":"/gate.php","referrer":"-"}"#,
+        "\n",
+        // 1: Suricata EVE, the pair inside its "http" object, the path with escaped slashes.
+        r#"{"timestamp":"2026-12-07T03:00:00","event_type":"http","http":{"hostname":"dl.example","url":"\/files\/a.exe","length":0}}"#,
+        "\n",
+        // 2: spaces around colons and after commas, the path key first.
+        r#"{"uri": "/x.bin", "host" : "198.51.100.7:80"}"#,
+        "\r\n",
+        // 3: the pair's names inside another value only: nothing to join.
+        r#"{"ua":"x\",\"host\":\"evil.example\",\"uri\":\"/gate.php"}"#,
+        "\n",
+        // 4: an absolute path key, and an unset host.
+        r#"{"host":"evil.example","uri":"http://evil.example/gate.php"}"#,
+        "\n",
+        r#"{"host":"-","uri":"/gate.php"}"#,
+        "\n",
+        // 6: a path that does not extend the prefix at a path boundary.
+        r#"{"hostname":"dl.example","url":"/filesx"}"#,
+        "\n",
+        // 7: an escape that is no JSON (Zeek writes bytes it cannot print as \\xNN).
+        r#"{"host":"evil.example","uri":"/gate\x2ephp"}"#,
+        "\n",
+    );
+    let got = fast(&set, &m, log.as_bytes());
+    assert_eq!(got, naive(&set, log.as_bytes()));
+    let joined: Vec<(usize, &str, How)> = got
+        .iter()
+        .filter(|g| g.1.contains('"'))
+        .map(|g| (g.0, g.1.as_str(), g.3))
+        .collect();
+    assert_eq!(
+        joined,
+        [
+            (0, r#"Evil.Example","uri":"/gate.php"#, How::Exact),
+            (1, r#"dl.example","url":"\/files\/a.exe"#, How::Prefix),
+            (2, r#"/x.bin", "host" : "198.51.100.7:80"#, How::Exact),
+        ]
+    );
+    // The absolute path of line 4 is a URL token of its own.
+    assert!(got
+        .iter()
+        .any(|g| g.0 == 4 && g.1 == "http://evil.example/gate.php"));
+    // Without URL indicators, no line is read for keys.
+    let mut plain = IndicatorSet::new();
+    plain
+        .load("feed", b"other.example\n", &LoadOptions::default())
+        .unwrap();
+    assert!(plain
+        .compile()
+        .unwrap()
+        .scan_lines(log.as_bytes())
+        .is_empty());
 }

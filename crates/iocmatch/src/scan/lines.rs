@@ -3,8 +3,8 @@
 
 use rayon::prelude::*;
 
-use super::text;
 use super::zeek::{self, Headers, LogState};
+use super::{json_log, text};
 use crate::matcher::{LineMatch, Match, Matcher};
 
 /// Target size of one chunk: large enough to amortise scheduling, small enough to balance.
@@ -27,7 +27,8 @@ fn chunks(buf: &[u8]) -> Vec<(usize, usize)> {
 }
 
 /// Scans one chunk as a whole: token families and strings over all of it (tokens never cross a
-/// newline; string matches that do are dropped), regexes line by line (their leftmost-first
+/// newline; string matches that do are dropped), URLs joined from JSON lines' host and path
+/// keys, regexes line by line (their leftmost-first
 /// matches depend on where the text ends). Line numbers are relative to the chunk. Returns the
 /// matches and the number of lines the chunk holds.
 fn scan_chunk(m: &Matcher, buf: &[u8], base: usize) -> (Vec<LineMatch>, usize) {
@@ -42,6 +43,9 @@ fn scan_chunk(m: &Matcher, buf: &[u8], base: usize) -> (Vec<LineMatch>, usize) {
             how,
         })
     });
+    if !inner.urls.is_empty() {
+        json_log::url_keys(inner, buf, &mut found);
+    }
     if !inner.regexes.is_empty() {
         let spans: Vec<(usize, usize)> = lines(buf).map(|(start, end, _)| (start, end)).collect();
         text::regexes(inner, buf, &spans, &mut found);

@@ -5,6 +5,7 @@
 pub mod boundary;
 pub(crate) mod build;
 pub(crate) mod classify;
+pub(crate) mod json_log;
 pub(crate) mod lines;
 mod quad;
 pub(crate) mod text;

@@ -54,16 +54,20 @@ impl UrlColumns {
             Some((start, &line[start..end]))
         };
         let (host, uri) = (field(self.host)?, field(self.uri)?);
-        let unset = |f: &[u8]| f.is_empty() || f == b"-" || f == b"(empty)";
-        let joined = !unset(host.1) && is_authority(host.1) && uri.1.first() == Some(&b'/');
+        let joined = !is_unset(host.1) && is_authority(host.1) && uri.1.first() == Some(&b'/');
         joined.then_some((host, uri))
     }
+}
+
+/// Whether a field is empty or holds Zeek's mark for an unset or empty field.
+pub(crate) fn is_unset(field: &[u8]) -> bool {
+    field.is_empty() || field == b"-" || field == b"(empty)"
 }
 
 /// Whether a host field is an authority as HTTP's `Host` header gives it: a name or address,
 /// a port, user info. A field with other bytes (a scheme and path, escapes, spaces) is no host
 /// to join a path to.
-fn is_authority(field: &[u8]) -> bool {
+pub(crate) fn is_authority(field: &[u8]) -> bool {
     field.iter().all(|&b| {
         b.is_ascii_alphanumeric()
             || b >= 0x80
