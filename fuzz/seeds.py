@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes starting corpora for the fuzz targets from the project's own cases and examples:
 corpus/scan and corpus/lookups get each plain-list test case's indicators and input (split as
-the targets read them); corpus/feeds gets the cases of other formats with their format byte,
+the targets read them), and the scan target a few JSON log lines; corpus/feeds gets the cases of other formats with their format byte,
 each example feed and a small MISP event and STIX bundle once per format byte. Needs Python
 3.11 or later (tomllib). Run from this folder."""
 
@@ -34,6 +34,13 @@ STIX_BUNDLE = b"""{"type": "bundle", "id": "bundle--1", "objects": [
   "pattern": "[file:hashes.'SHA-256' = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855']",
   "valid_from": "2024-01-01T00:00:00Z"}]}"""
 
+# JSON log lines whose host and path keys are joined: Zeek's, Suricata EVE's, and one with
+# escapes and spaces.
+JSON_LINES = b"""{"ts":1.0,"uid":"C1","host":"evil.example","uri":"/a","referrer":"-"}
+{"event_type":"http","http":{"hostname":"EVIL.example","url":"\\/a\\/b?q=1"}}
+{"uri": "/p", "host" : "evil.example:8080", "ua":"x\\"host\\":\\"y\\""}
+"""
+
 
 def write(target: str, data: bytes) -> None:
     folder = HERE / "corpus" / target
@@ -57,6 +64,7 @@ def main() -> None:
     for log in sorted((ROOT / "examples" / "logs").glob("*.log")):
         lines = log.read_bytes().splitlines(keepends=True)
         write("scan", ALL_POOL + b"".join(lines[:40]))
+    write("scan", ALL_POOL + JSON_LINES)
     feeds = [f.read_bytes()[:4096] for f in sorted((ROOT / "examples" / "indicators").iterdir())]
     for body in feeds + [MISP_EVENT, STIX_BUNDLE]:
         for f in range(len(FORMATS) + 1):

@@ -1,5 +1,6 @@
-//! Criterion benches: compile, each lookup family, and the free-text scan, at 10k and 100k
-//! indicators (and 1M with IOCMATCH_BENCH_1M=1; it takes minutes).
+//! Criterion benches: compile, each lookup family, and the line scan of Zeek TSV and JSON logs,
+//! at 10k, 100k and 1M indicators. `IOCMATCH_BENCH_SIZES` (a comma-separated list of indicator
+//! counts) runs other sizes: generating and compiling 1M takes most of a run's minutes.
 
 use std::hint::black_box;
 use std::net::IpAddr;
@@ -9,14 +10,21 @@ use iocmatch::{IndicatorSet, LoadOptions, Matcher};
 use iocmatch_bench::{generate, Rng, Spec};
 
 fn sizes() -> Vec<usize> {
-    let mut s = vec![10_000, 100_000];
-    if std::env::var_os("IOCMATCH_BENCH_1M").is_some() {
-        s.push(1_000_000);
+    match std::env::var("IOCMATCH_BENCH_SIZES") {
+        Ok(list) => list
+            .split(',')
+            .map(|n| {
+                n.trim()
+                    .parse()
+                    .unwrap_or_else(|_| panic!("IOCMATCH_BENCH_SIZES: {n:?} is not a count"))
+            })
+            .collect(),
+        Err(_) => vec![10_000, 100_000, 1_000_000],
     }
-    s
 }
 
-fn corpus(n: usize) -> (IndicatorSet, Vec<u8>) {
+/// The indicators, and the same 20,000 events as Zeek TSV and as Zeek JSON lines.
+fn corpus(n: usize) -> (IndicatorSet, Vec<u8>, Vec<u8>) {
     let c = generate(&Spec {
         indicators: n,
         lines: 20_000,
@@ -25,12 +33,12 @@ fn corpus(n: usize) -> (IndicatorSet, Vec<u8>) {
     let mut set = IndicatorSet::new();
     set.load("bench", c.indicators.as_bytes(), &LoadOptions::default())
         .unwrap();
-    (set, c.tsv)
+    (set, c.tsv, c.json)
 }
 
 fn bench(c: &mut Criterion) {
     for n in sizes() {
-        let (set, tsv) = corpus(n);
+        let (set, tsv, json) = corpus(n);
         let m: Matcher = set.compile().unwrap();
 
         let mut g = c.benchmark_group("compile");
@@ -53,6 +61,16 @@ fn bench(c: &mut Criterion) {
             });
             g.finish();
         }
+        let mut g = c.benchmark_group("scan-zeek-json-1t");
+        g.throughput(Throughput::Bytes(json.len() as u64));
+        let one = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap();
+        g.bench_with_input(BenchmarkId::from_parameter(n), &json, |b, json| {
+            b.iter(|| one.install(|| black_box(m.scan_lines(json).len())))
+        });
+        g.finish();
 
         let mut r = Rng::new(7);
         let ips: Vec<IpAddr> = (0..10_000)
