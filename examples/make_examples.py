@@ -7,6 +7,7 @@ writes, next to this script:
 
     logs/{conn,dns,http,ssl,files,smtp}.log   Zeek TSV logs (Zeek 5.x field layouts, ja3 package
                                               columns in ssl.log)
+    logs/eve.json                             the HTTP requests as Suricata EVE http events
     indicators/intel.zeek                     a Zeek intel framework file
     indicators/blocklist.txt                  a plain indicator list with key=value metadata
     planted.json                              the ground truth: every hit planted, and near-misses
@@ -20,10 +21,12 @@ planted.json lists every match a scan of the logs against both indicator files s
 of a planted value in other fields and logs (a listed address also shows up in conn.log and as
 files.log tx_hosts), and near-misses: text on a line that must not be reported. In http.log a URL
 indicator is planted in the referrer field and, once, as a request's host and uri pair: that hit's
-text is the two fields with the tab between them, as a scan that joins them reports it.
+text is the two fields with the tab between them, as a scan that joins them reports it. In
+eve.json the same request's hit runs from the hostname's value to the end of the url's.
 """
 
 import calendar
+import hashlib
 import json
 import os
 import random
@@ -854,9 +857,50 @@ def write_logs():
         lines.append("#close\t" + zeek_time(T0 + 3600))
         with open(os.path.join(HERE, "logs", name + ".log"), "w", newline="\n") as f:
             f.write("\n".join(lines) + "\n")
+    write_eve(hits, misses)
     keys = [(h["file"], h["line"], h["text"], h["indicator"]) for h in hits]
     assert len(keys) == len(set(keys)), "a hit is planted twice"
     return hits, misses
+
+
+def eve_time(ts):
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ts)) + ".%06d+0000" % round(ts % 1 * 1e6)
+
+
+def write_eve(hits, misses):
+    """The HTTP requests of http.log as a Suricata sensor beside Zeek logs them: EVE http
+    events, one JSON object a line, the request's host and path under "hostname" and "url" in
+    the "http" object. A hit that Zeek's log splits over its host and uri fields spans, here,
+    from the hostname's value to the end of the url's."""
+    rel = "logs/eve.json"
+    lines = []
+    for row in sorted(ROWS["http"], key=lambda r: r["ts"]):
+        f = row["fields"]
+        http = {"hostname": f["host"], "url": f["uri"], "http_user_agent": f["user_agent"]}
+        if f["referrer"]:
+            http["http_refer"] = f["referrer"]
+        http.update(http_method=f["method"], protocol="HTTP/1.1", status=f["status_code"],
+                    length=f["response_body_len"])
+        event = {"timestamp": eve_time(row["ts"]),
+                 "flow_id": int(hashlib.sha1(f["uid"].encode()).hexdigest()[:13], 16),
+                 "event_type": "http", "src_ip": f["id.orig_h"], "src_port": f["id.orig_p"],
+                 "dest_ip": f["id.resp_h"], "dest_port": f["id.resp_p"], "proto": "TCP",
+                 "http": http}
+        line = json.dumps(event, separators=(",", ":"), ensure_ascii=False)
+        lineno = len(lines) + 1
+        joined = [(t.replace("\t", '","url":"'), ind) for t, ind in row["hits"]]
+        values = [event["src_ip"], event["dest_ip"]] + [v for v in http.values() if isinstance(v, str)]
+        echoes = [(v, ind) for v in values for ind in PLANTED.get(v, [])]
+        for text, ind in joined + echoes:
+            assert text in line, (rel, lineno, text)
+            hits.append({"file": rel, "line": lineno, "text": text, "indicator": ind})
+        for text in row["misses"]:
+            text = text.replace("\t", '","url":"')
+            assert text in line, (rel, lineno, text)
+            misses.append({"file": rel, "line": lineno, "text": text})
+        lines.append(line)
+    with open(os.path.join(HERE, "logs", "eve.json"), "w", newline="\n") as out:
+        out.write("\n".join(lines) + "\n")
 
 
 def write_indicators():

@@ -61,7 +61,7 @@ def main() -> None:
             write("scan", ALL_POOL + indicators + SPLIT + text)
             for token in text.split():
                 write("lookups", NO_POOL + indicators + SPLIT + token[:200])
-    for log in sorted((ROOT / "examples" / "logs").glob("*.log")):
+    for log in sorted((ROOT / "examples" / "logs").iterdir()):
         lines = log.read_bytes().splitlines(keepends=True)
         write("scan", ALL_POOL + b"".join(lines[:40]))
     write("scan", ALL_POOL + JSON_LINES)

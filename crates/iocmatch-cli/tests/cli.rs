@@ -392,6 +392,7 @@ fn bundled_examples_give_exactly_the_planted_hits() {
             "examples/logs/ssl.log",
             "examples/logs/files.log",
             "examples/logs/smtp.log",
+            "examples/logs/eve.json",
         ],
         None,
     );
