@@ -11,20 +11,21 @@ brief's mix, planted hits and near-misses), then times, on the same files and on
   IP:    iocmatch's native lookups (single and batched), pytricia, py-radix, a naive Python
          ipaddress loop.
 
-For every scan engine it reports MB/s, compile seconds (the run on an empty input), peak RSS,
-and line-level precision and recall against the planted hits. The scan time is what the engine
-measures itself after its compile (iocmatch --timing, ripgrep --stats, the aho-corasick peer
-and the Python scripts here: reading, scanning and writing results), or else, for GNU grep,
-wall time less the run on an empty input, or where compiling takes most of the wall time, the run on the
-log written four times over less the run on the log once, divided by three; at 1M indicators the load and compile of
-every engine varies more than a short scan takes, so a difference with the empty run alone
-would be noise; for iocmatch it also checks every reported token. The engines run in rounds:
-all of them in the first, then again, in the same order, those whose first run (load, compile
-and scan) took under 20 seconds (--rounds, default 3), the same rule for every engine, as this
-shared machine's timings move by up to a third. Each engine's row is its fastest round, and the
-one-thread ratio is also given round by round, iocmatch against the fastest peer of the same
-round (a peer run once counts with that run in every round). It prints a Markdown table
-and writes it, with a PNG chart, to benches/results/peers-<size>.md and .png.
+For every scan engine it reports MB/s, compile seconds (the run on an empty input), peak RSS
+(GNU time's, installed if missing), and line-level precision and recall against the planted
+hits. The scan time is what the engine measures itself after its compile (iocmatch --timing,
+ripgrep --stats, the aho-corasick peer and the Python scripts here: reading, scanning and
+writing results), or else, for GNU grep, wall time less the run on an empty input, or where
+compiling takes most of the wall time, the run on the log written four times over less the run
+on the log once, divided by three; at 1M indicators the load and compile of every engine varies
+more than a short scan takes, so a difference with the empty run alone would be noise; for
+iocmatch it also checks every reported token. The engines run in rounds: all of them in the
+first, then again, in the same order, those whose first run (load, compile and scan) took under
+20 seconds (--rounds, default 3), the same rule for every engine, as this shared machine's
+timings move by up to a third. Each engine's row is its fastest round, and the one-thread ratio
+is also given round by round, iocmatch against the fastest peer of the same round (a peer run
+once counts with that run in every round). It prints a Markdown table and writes it, with a PNG
+chart, to benches/results/peers-<size>.md and .png.
 
 Usage: python3 benches/peers/run.py [--indicators N] [--lines N] [--rounds N] [--seed N]
                                     [--no-install] [--out DIR]
@@ -53,9 +54,10 @@ def sh(cmd, **kw):
 def install(no_install):
     if no_install:
         return
-    if not shutil.which("rg"):
-        print("installing ripgrep (apt)", file=sys.stderr)
-        subprocess.run(["apt-get", "install", "-y", "-qq", "ripgrep"], check=False)
+    for tool, path in [("ripgrep", shutil.which("rg")), ("time", shutil.which(GNU_TIME))]:
+        if not path:
+            print(f"installing {tool} (apt)", file=sys.stderr)
+            subprocess.run(["apt-get", "install", "-y", "-qq", tool], check=False)
     missing = []
     for mod, pkg in [("ahocorasick", "pyahocorasick"), ("hyperscan", "hyperscan"),
                      ("pytricia", "pytricia"), ("radix", "py-radix"), ("matplotlib", "matplotlib")]:
@@ -68,10 +70,21 @@ def install(no_install):
         subprocess.run([sys.executable, "-m", "pip", "install", "-q"] + missing, check=False)
 
 
+# GNU time, which reports the peak RSS of the command it runs. A child's own peak, as wait4
+# gives it, also counts the pages it shared with this script until it started its program
+# (Python spawns with vfork), so that this script's own peak would show in every engine's.
+GNU_TIME = "/usr/bin/time"
+
+
 def timed(cmd, stdout=None, ok=(0, 1)):
     """Runs cmd; returns (wall seconds, peak RSS in MiB, stdout text, scan seconds the engine
     reported on standard error as scan_s=..., or None). Exit codes in `ok` are success
     (grep-like tools exit 1 when nothing matched)."""
+    rss_file = None
+    if os.path.exists(GNU_TIME):
+        fd, rss_file = tempfile.mkstemp(prefix="iocmatch-rss-")
+        os.close(fd)
+        cmd = [GNU_TIME, "-f", "%M", "-o", rss_file] + cmd
     t0 = time.perf_counter()
     p = subprocess.Popen(cmd, stdout=stdout or subprocess.PIPE, stderr=subprocess.PIPE)
     out = b""
@@ -80,12 +93,19 @@ def timed(cmd, stdout=None, ok=(0, 1)):
     _, status, usage = os.wait4(p.pid, 0)
     wall = time.perf_counter() - t0
     err = p.stderr.read().decode(errors="replace")
+    rss_mib = usage.ru_maxrss / 1024.0
+    if rss_file:
+        with open(rss_file) as f:
+            kib = f.read().split()
+        os.unlink(rss_file)
+        # The last word: GNU time writes a note before it when the command failed.
+        rss_mib = int(kib[-1]) / 1024.0 if kib and kib[-1].isdigit() else float("nan")
     if os.waitstatus_to_exitcode(status) not in ok:
         raise RuntimeError(f"{cmd[0]} failed: {err.strip()[:500]}")
     scan_s = None
     if "scan_s=" in err:
         scan_s = float(err.split("scan_s=")[1].split()[0])
-    return wall, usage.ru_maxrss / 1024.0, out.decode(errors="replace"), scan_s
+    return wall, rss_mib, out.decode(errors="replace"), scan_s
 
 
 PYAHO = r"""
@@ -354,19 +374,19 @@ def main():
             raw = out + ".raw"
             with open(raw, "w") as f:
                 wall, rss, _, _ = timed(cmd_for(logfile), stdout=f)
-            with open(raw, errors="replace") as f:
-                rows = f.read().split("\n")
-            scan_s = None
-            if stats:
-                while rows and rows[-1] == "":
-                    rows.pop()
-                blank = max((i for i, r in enumerate(rows) if r == ""), default=None)
-                if blank is None or "seconds spent searching" not in "\n".join(rows[blank:]):
-                    raise RuntimeError("ripgrep printed no --stats block")
-                scan_s = float(next(r for r in rows[blank:] if "seconds spent searching" in r).split()[0])
-                rows = rows[:blank]
-            with open(out, "w") as g:
-                g.write("".join(r.split(":", 1)[0] + "\n" for r in rows if r))
+            # Line by line, so that this script stays small (see GNU_TIME); a blank line starts
+            # the stats block.
+            scan_s, in_stats = None, False
+            with open(raw, errors="replace") as f, open(out, "w") as g:
+                for row in f:
+                    if stats and row == "\n":
+                        in_stats = True
+                    elif in_stats and "seconds spent searching" in row:
+                        scan_s = float(row.split()[0])
+                    elif not in_stats:
+                        g.write(row.split(":", 1)[0] + "\n")
+            if stats and scan_s is None:
+                raise RuntimeError("ripgrep printed no --stats block")
             return wall, rss, None, scan_s
         return run
 
@@ -395,10 +415,10 @@ def main():
         # less the log once, for three logs' worth, so that the compile cancels out.
         if own is None and wall - compile_s < 0.5 * wall:
             if not os.path.exists(fourfold):
-                with open(fourfold, "wb") as f, open(log, "rb") as g:
-                    data = g.read()
+                with open(fourfold, "wb") as f:
                     for _ in range(4):
-                        f.write(data)
+                        with open(log, "rb") as g:
+                            shutil.copyfileobj(g, f)
             own = (run(fourfold, out_file(name) + ".fourfold")[0] - wall) / 3
         scan_s = max(own if own is not None else wall - compile_s, 1e-6)
         exact = ""
