@@ -224,9 +224,9 @@ impl NaiveMatcher {
     /// whose `#fields` header (the tag, a tab, the names) names `host` and `uri` columns among
     /// its first 64, the URL indicators hit by a line's host (set, and only name, address,
     /// port and user-info bytes) and URI (a path) joined, spanning both fields. On a line that
-    /// starts with `{`, the same for the string values of JSON keys `host` and `uri`, or `hostname` and `url`
-    /// (each the first key of its name after `{` or `,`, followed by `:` and a string),
-    /// spanning both values. Returns (line index, match), sorted.
+    /// starts with `{`, the same for the string values of the JSON keys `host` and `uri`, or
+    /// `hostname` and `url` (each the first key of its name after `{` or `,`, followed by `:`
+    /// and a string), spanning both values. Returns (line index, match), sorted.
     pub fn scan_log(&self, data: &[u8]) -> Vec<(usize, Match)> {
         let mut out = Vec::new();
         let mut columns: Option<(usize, usize)> = None;
@@ -234,11 +234,12 @@ impl NaiveMatcher {
         for (n, line) in data.split(|&b| b == b'\n').enumerate() {
             let line = line.strip_suffix(b"\r").unwrap_or(line);
             out.extend(self.scan(line).into_iter().map(|m| (n, m)));
-            let json = line.starts_with(b"{");
-            for (host_key, path_key) in [("host", "uri"), ("hostname", "url")] {
-                if !json {
-                    continue;
-                }
+            let pairs = if line.starts_with(b"{") {
+                &[("host", "uri"), ("hostname", "url")][..]
+            } else {
+                &[]
+            };
+            for &(host_key, path_key) in pairs {
                 let (Some((p_at, p_end, path)), Some((h_at, h_end, host))) =
                     (json_value(line, path_key), json_value(line, host_key))
                 else {
