@@ -179,7 +179,7 @@ fn key_value(line: &[u8], k: usize, len: usize) -> Option<Option<Value<'_>>> {
         })
         .position(|closes| closes);
     Some(raw_len.and_then(|raw_len| {
-        let value = unescape(&line[at..at + raw_len])?;
+        let value = unescape(&line[at - 1..=at + raw_len])?;
         Some(Value { at, raw_len, value })
     }))
 }
@@ -200,69 +200,17 @@ fn is_space(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\r' | b'\n')
 }
 
-/// The bytes of a JSON string's text (between its quotes): escapes replaced, `\u` escapes as
-/// UTF-8 (a surrogate pair as one character). None if the text is not valid UTF-8, holds a
-/// control character or a bad escape.
-fn unescape(raw: &[u8]) -> Option<Cow<'_, [u8]>> {
+/// The text of the JSON string literal `quoted` (its quotes included), unescaped; None if it
+/// is not valid UTF-8, holds a control byte or a bad escape (a lone surrogate among them).
+/// Values mostly have no escapes and are taken as they are; serde_json reads the others.
+fn unescape(quoted: &[u8]) -> Option<Cow<'_, [u8]>> {
+    let raw = &quoted[1..quoted.len() - 1];
+    if raw.contains(&b'\\') {
+        let text: String = serde_json::from_slice(quoted).ok()?;
+        return Some(Cow::Owned(text.into_bytes()));
+    }
     std::str::from_utf8(raw).ok()?;
-    if raw.iter().any(|&b| b < 0x20) {
-        return None;
-    }
-    if !raw.contains(&b'\\') {
-        return Some(Cow::Borrowed(raw));
-    }
-    let mut out = Vec::with_capacity(raw.len());
-    let mut i = 0;
-    while i < raw.len() {
-        if raw[i] != b'\\' {
-            out.push(raw[i]);
-            i += 1;
-            continue;
-        }
-        let escape = *raw.get(i + 1)?;
-        i += 2;
-        let byte = match escape {
-            b'"' | b'\\' | b'/' => escape,
-            b'b' => 0x08,
-            b'f' => 0x0c,
-            b'n' => b'\n',
-            b'r' => b'\r',
-            b't' => b'\t',
-            b'u' => {
-                let unit = hex4(raw.get(i..i + 4)?)?;
-                i += 4;
-                let code = match unit {
-                    0xd800..=0xdbff => {
-                        if raw.get(i..i + 2)? != b"\\u" {
-                            return None;
-                        }
-                        let low = hex4(raw.get(i + 2..i + 6)?)?;
-                        if !(0xdc00..=0xdfff).contains(&low) {
-                            return None;
-                        }
-                        i += 6;
-                        0x10000 + ((unit - 0xd800) << 10) + (low - 0xdc00)
-                    }
-                    0xdc00..=0xdfff => return None,
-                    _ => unit,
-                };
-                let c = char::from_u32(code)?;
-                out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
-                continue;
-            }
-            _ => return None,
-        };
-        out.push(byte);
-    }
-    Some(Cow::Owned(out))
-}
-
-/// Four hex digits as a number.
-fn hex4(digits: &[u8]) -> Option<u32> {
-    digits.iter().try_fold(0u32, |n, &d| {
-        let v = (d as char).to_digit(16)?;
-        Some(n << 4 | v)
-    })
+    (!raw.iter().any(|&b| b < 0x20)).then_some(Cow::Borrowed(raw))
 }
 
 #[cfg(test)]
@@ -305,7 +253,7 @@ mod tests {
 
     #[test]
     fn values_unescape_as_json_strings() {
-        let cases: [(&str, Option<&str>); 9] = [
+        let cases: [(&str, Option<&str>); 10] = [
             (r#"/a\/b"#, Some("/a/b")),
             (r#"\u0041\u00e9"#, Some("Aé")),
             (r#"\ud83d\ude00"#, Some("\u{1f600}")),
@@ -314,15 +262,14 @@ mod tests {
             (r#"\x41"#, None),
             (r#"\u12"#, None),
             ("a\tb", None),
+            ("\\/a\tb", None),
             (r#"\\\"\n"#, Some("\\\"\n")),
         ];
         for (raw, want) in cases {
-            let got = unescape(raw.as_bytes());
+            let got = unescape(format!("\"{raw}\"").as_bytes()).map(Cow::into_owned);
             assert_eq!(got.as_deref(), want.map(str::as_bytes), "{raw}");
-            // The same text read as a JSON string by serde_json.
-            let serde: Option<String> = serde_json::from_str(&format!("\"{raw}\"")).ok();
-            assert_eq!(serde.as_deref(), want, "{raw}");
         }
-        assert!(unescape(b"\xff").is_none());
+        assert!(unescape(b"\"\xff\"").is_none());
+        assert!(unescape(b"\"\\/\xff\"").is_none());
     }
 }
