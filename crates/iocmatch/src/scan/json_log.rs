@@ -15,11 +15,8 @@ use std::sync::LazyLock;
 
 use memchr::memmem;
 
-use super::zeek::{is_authority, is_unset};
-use crate::engine::url::authority_host;
-use crate::engine::Hit;
+use super::url_join::{joinable_host, UrlJoin};
 use crate::matcher::{Inner, Match};
-use crate::normalize;
 
 /// A key's name in quotes, as a searcher built once: building one costs more than searching a
 /// line.
@@ -38,11 +35,7 @@ static PATH_KEYS: LazyLock<Key> = LazyLock::new(|| Key::new(b"\"ur"));
 /// of `chunk` that is a JSON object (starts with `{`) and has both keys of a pair. A hit spans
 /// from the first value to the end of the second (offsets in `chunk`).
 pub(crate) fn url_keys(inner: &Inner, chunk: &[u8], found: &mut Vec<Match>) {
-    let mut join = Join {
-        inner,
-        url: Vec::new(),
-        hits: Vec::new(),
-    };
+    let mut join = UrlJoin::default();
     // The line after the last one read.
     let mut next_line = 0;
     let line_end =
@@ -58,7 +51,7 @@ pub(crate) fn url_keys(inner: &Inner, chunk: &[u8], found: &mut Vec<Match>) {
             let end = line_end(at);
             next_line = end + 1;
             if chunk[start] == b'{' {
-                join.line(chunk, start, end, at - start, found);
+                join_line(inner, &mut join, chunk, (start, end), at - start, found);
             }
         }
     } else {
@@ -71,50 +64,30 @@ pub(crate) fn url_keys(inner: &Inner, chunk: &[u8], found: &mut Vec<Match>) {
             let end = line_end(start);
             next_line = end + 1;
             if let Some(first) = PATH_KEYS.find(&chunk[start..end]) {
-                join.line(chunk, start, end, first, found);
+                join_line(inner, &mut join, chunk, (start, end), first, found);
             }
         }
     }
 }
 
-/// What joining the values of a line needs: the set, and scratch reused from line to line.
-struct Join<'m> {
-    inner: &'m Inner,
-    url: Vec<u8>,
-    hits: Vec<Hit>,
-}
-
-impl Join<'_> {
-    /// Joins the pairs of the line `chunk[start..end]`, whose first path key may be at `first`.
-    fn line(
-        &mut self,
-        chunk: &[u8],
-        start: usize,
-        end: usize,
-        first: usize,
-        found: &mut Vec<Match>,
-    ) {
-        let line = &chunk[start..end];
-        for (host, path) in pairs(line, first) {
-            let (host_value, path_value) = (host.value.as_ref(), path.value.as_ref());
-            if !self.inner.urls.may_match_host(authority_host(host_value)) {
-                continue;
-            }
-            self.url.clear();
-            self.url.extend_from_slice(host_value);
-            self.url.extend_from_slice(path_value);
-            if let Ok(key) = normalize::url(&self.url) {
-                self.inner.urls.probe(&key, &mut self.hits);
-            }
-            let from = start + host.at.min(path.at);
-            let to = start + (host.at + host.raw_len).max(path.at + path.raw_len);
-            found.extend(self.hits.drain(..).map(|h| Match {
-                start: from,
-                end: to,
-                indicator: h.indicator,
-                how: h.how,
-            }));
-        }
+/// Joins the pairs of the line `chunk[start..end]`, whose first path key may be at `first`.
+fn join_line(
+    inner: &Inner,
+    join: &mut UrlJoin,
+    chunk: &[u8],
+    (start, end): (usize, usize),
+    first: usize,
+    found: &mut Vec<Match>,
+) {
+    for (host, path) in pairs(&chunk[start..end], first) {
+        let from = start + host.at.min(path.at);
+        let to = start + (host.at + host.raw_len).max(path.at + path.raw_len);
+        found.extend(join.hits(inner, &host.value, &path.value).map(|h| Match {
+            start: from,
+            end: to,
+            indicator: h.indicator,
+            how: h.how,
+        }));
     }
 }
 
@@ -148,8 +121,7 @@ fn pairs(line: &[u8], first: usize) -> impl Iterator<Item = (Value<'_>, Value<'_
         .filter_map(move |(path, host_key)| {
             let path = path.flatten().filter(|p| p.value.first() == Some(&b'/'))?;
             let host = value_of(line, host_key)?;
-            let joined = !is_unset(&host.value) && is_authority(&host.value);
-            joined.then_some((host, path))
+            joinable_host(&host.value).then_some((host, path))
         })
 }
 
@@ -163,7 +135,6 @@ fn value_of<'a>(line: &'a [u8], key: &Key) -> Option<Value<'a>> {
 
 /// If a key of `len` bytes (quotes included) at `k` is a key of `line` (after `{` or `,`, and
 /// followed by `:` and a string), its value, unescaped, or None if the value does not read.
-#[allow(clippy::option_option)]
 fn key_value(line: &[u8], k: usize, len: usize) -> Option<Option<Value<'_>>> {
     let before = line[..k].iter().rposition(|&b| !is_space(b));
     if !before.is_some_and(|i| matches!(line[i], b'{' | b',')) {

@@ -9,6 +9,7 @@ pub(crate) mod json_log;
 pub(crate) mod lines;
 mod quad;
 pub(crate) mod text;
+mod url_join;
 mod walk;
 pub mod zeek;
 

@@ -7,10 +7,8 @@
 //! in force at a buffer's start is carried from the buffer before in a [`LogState`].
 
 use super::lines::lines;
-use crate::engine::url::authority_host;
-use crate::engine::Hit;
+use super::url_join::{joinable_host, UrlJoin};
 use crate::matcher::{Inner, LineMatch, Match};
-use crate::normalize;
 
 /// Where the `host` and `uri` columns of a Zeek TSV section stand (0-based field indices).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -37,7 +35,7 @@ impl UrlColumns {
     }
 
     /// The host and URI fields of a data line, with their offsets, if the host is set and is an
-    /// authority ([`is_authority`]) and the URI is a path (`/...`): an absolute URI is a URL
+    /// authority ([`joinable_host`]) and the URI is a path (`/...`): an absolute URI is a URL
     /// token of its own.
     fn fields(self, line: &[u8]) -> Option<(Field<'_>, Field<'_>)> {
         let last = self.host.max(self.uri);
@@ -54,25 +52,9 @@ impl UrlColumns {
             Some((start, &line[start..end]))
         };
         let (host, uri) = (field(self.host)?, field(self.uri)?);
-        let joined = !is_unset(host.1) && is_authority(host.1) && uri.1.first() == Some(&b'/');
+        let joined = joinable_host(host.1) && uri.1.first() == Some(&b'/');
         joined.then_some((host, uri))
     }
-}
-
-/// Whether a field is empty or holds Zeek's mark for an unset or empty field.
-pub(crate) fn is_unset(field: &[u8]) -> bool {
-    field.is_empty() || field == b"-" || field == b"(empty)"
-}
-
-/// Whether a host field is an authority as HTTP's `Host` header gives it: a name or address,
-/// a port, user info. A field with other bytes (a scheme and path, escapes, spaces) is no host
-/// to join a path to.
-pub(crate) fn is_authority(field: &[u8]) -> bool {
-    field.iter().all(|&b| {
-        b.is_ascii_alphanumeric()
-            || b >= 0x80
-            || matches!(b, b'.' | b'-' | b'_' | b':' | b'[' | b']' | b'@')
-    })
 }
 
 /// A field of a line: its offset and its bytes.
@@ -168,8 +150,7 @@ pub(crate) fn url_fields(
     mut columns: Option<UrlColumns>,
     out: &mut Vec<LineMatch>,
 ) {
-    let mut url = Vec::new();
-    let mut hits: Vec<Hit> = Vec::new();
+    let mut join = UrlJoin::default();
     for (number, (start, end, _)) in lines(chunk).enumerate() {
         let line = &chunk[start..end];
         if line.first() == Some(&b'#') {
@@ -177,25 +158,17 @@ pub(crate) fn url_fields(
                 columns = UrlColumns::of_header(line);
             }
         } else if let Some(((h_at, host), (u_at, uri))) = columns.and_then(|c| c.fields(line)) {
-            if inner.urls.may_match_host(authority_host(host)) {
-                url.clear();
-                url.extend_from_slice(host);
-                url.extend_from_slice(uri);
-                if let Ok(key) = normalize::url(&url) {
-                    inner.urls.probe(&key, &mut hits);
-                }
-                let (from, to) = (h_at.min(u_at), (h_at + host.len()).max(u_at + uri.len()));
-                out.extend(hits.drain(..).map(|h| LineMatch {
-                    line: number,
-                    line_start: base + start,
-                    m: Match {
-                        start: from,
-                        end: to,
-                        indicator: h.indicator,
-                        how: h.how,
-                    },
-                }));
-            }
+            let (from, to) = (h_at.min(u_at), (h_at + host.len()).max(u_at + uri.len()));
+            out.extend(join.hits(inner, host, uri).map(|h| LineMatch {
+                line: number,
+                line_start: base + start,
+                m: Match {
+                    start: from,
+                    end: to,
+                    indicator: h.indicator,
+                    how: h.how,
+                },
+            }));
         }
     }
 }
