@@ -3,9 +3,10 @@
 //! none above 255.
 //!
 //! The scalar parser reads each octet's digits from the dot positions. Where the CPU has SSSE3
-//! (checked at run time, once per batch), a candidate is parsed whole instead: its four octet
-//! lengths pick one of 81 byte shuffles that line its digits up in four lanes of a vector, and
-//! two multiply-adds weigh them, in about a fifth of the instructions. The scalar parser is the
+//! (checked at run time, once per batch), a candidate is parsed whole instead: its shape (where
+//! its dots are, and its length) is looked up in a table of the 81 shapes of four octets, which
+//! gives the byte shuffle that lines its digits up in four lanes of a vector, and two
+//! multiply-adds weigh them. The scalar parser is the
 //! reference the vector one is tested against, and serves candidates too near the end of the
 //! text for a 16-byte read.
 //!
@@ -84,7 +85,7 @@ pub(super) fn three_bits(m: u64) -> bool {
 
 #[cfg(target_arch = "x86_64")]
 mod ssse3 {
-    use super::{parse_v4, three_dots, Token};
+    use super::{parse_v4, Token};
     use std::arch::x86_64::*;
 
     /// The octet lengths (each 1 to 3) of pattern `id`: `id` is their base-3 number, less one
@@ -118,6 +119,37 @@ mod ssse3 {
         }
         t
     };
+
+    /// No pattern: the shape of a token that is not four octets of one to three digits.
+    const NO_SHAPE: u8 = u8::MAX;
+
+    /// The pattern of each token shape, by the shape's key ([`shape_key`]): the one table read
+    /// replaces finding the three dots and testing four lengths. Only the 81 keys of addresses
+    /// hold a pattern, so a scan's reads touch a few of its cache lines.
+    static SHAPES: [u8; 1 << 16] = {
+        let mut t = [NO_SHAPE; 1 << 16];
+        let mut id = 0;
+        while id < 81 {
+            let n = lengths(id);
+            let (mut dots, mut at, mut k) = (0u64, 0, 0);
+            while k < 3 {
+                at += n[k];
+                dots |= 1 << at;
+                at += 1;
+                k += 1;
+            }
+            t[shape_key(at + n[3], dots)] = id as u8;
+            id += 1;
+        }
+        t
+    };
+
+    /// A token's shape as one number: its dots (bit 0 for its first byte), and a bit for its
+    /// length just above them. Under 2^16 for the tokens of at most 15 bytes that can be
+    /// addresses.
+    const fn shape_key(len: usize, dots: u64) -> usize {
+        (dots | 1 << len) as usize
+    }
 
     /// For each pattern, the least value of each octet: 10 for two digits and 100 for three,
     /// as a smaller one would have a leading zero.
@@ -159,17 +191,14 @@ mod ssse3 {
     #[inline]
     #[target_feature(enable = "ssse3")]
     fn parse(window: &[u8], len: usize, dots: u64) -> Option<u32> {
+        debug_assert!(dots >> len.min(63) == 0, "dots outside the token");
         if len > 15 || window.len() < 16 {
             return None;
         }
-        let [p1, p2, p3] = three_dots(dots)?;
-        // The three dots are distinct, in order and inside the token, so no subtraction wraps:
-        // an empty octet gives 0, which the range test turns away with octets of 4+ digits.
-        let n = [p1, p2 - p1 - 1, p3 - p2 - 1, len - p3 - 1];
-        if n.iter().any(|&n| !(1..=3).contains(&n)) {
+        let id = usize::from(SHAPES[shape_key(len, dots) & 0xffff]);
+        if id == usize::from(NO_SHAPE) {
             return None;
         }
-        let id = (n[0] - 1) * 27 + (n[1] - 1) * 9 + (n[2] - 1) * 3 + (n[3] - 1);
         // SAFETY: the loads read 16 bytes of `window` (checked above) and of the tables'
         // 16-byte entries; all unaligned loads.
         let (bytes, shuffle, least) = unsafe {
