@@ -1,8 +1,9 @@
 //! The token walk: from the class masks of a text to the tokens that can hold an address, a
 //! domain, a digest or an e-mail address, and their lookups.
 //!
-//! Host runs are found from their dots (a run without one is neither an address nor a domain,
-//! unless some domain indicator is a single label) and gathered a window at a time. Runs of
+//! Host runs with a dot (a run without one is neither an address nor a domain, unless some
+//! domain indicator is a single label) are found by their ends, a block's at once from its
+//! masks, and gathered a window at a time. Runs of
 //! digits and dots that can be neither an address nor a URL start leave at once; the others
 //! are sorted by kind without branching on each, and each kind is looked up in a loop of its
 //! own: IPv4 candidates against the table's bitmaps, domain suffixes against the
@@ -44,9 +45,8 @@ struct Probe {
 }
 
 /// Room in a list of runs: a window, and the runs of one more block. A run is sorted in the
-/// block of its anchor (its first dot, or its first byte when every run counts), and two runs'
-/// anchors are at least two bytes apart, as a byte outside both separates them: at most 32 a
-/// block.
+/// block of its end (the byte after it), and two runs' ends are at least two bytes apart, as a
+/// byte of the second run lies between them: at most 32 a block.
 const RUNS: usize = 512;
 const _: () = assert!(RUNS.is_power_of_two() && RUNS >= WINDOW + 33);
 
@@ -197,6 +197,12 @@ impl Walk<'_> {
     /// Host runs that can hold an address, a domain or a URL start: those with a dot, or every
     /// run when some domain indicator is a single label. This and the other `_in` methods are
     /// the bodies of the [`Build`] methods of their names.
+    ///
+    /// The runs are found by their ends, a block at a time: adding a run's dots to its host
+    /// bits carries from its first dot to the byte after its last, and that byte is the only
+    /// one of the sum outside the host bits. (With every host byte counted, the sum is the run
+    /// shifted by one, which ends the same.) The carry out of a block goes on into the next,
+    /// as the run does; the block of zeros after the text ends the last run.
     #[inline(always)]
     pub(super) fn host_runs_in(&self, build: impl Build, batch: &mut Batch, out: &mut Vec<Match>) {
         let domains = &self.inner.domains;
@@ -205,35 +211,28 @@ impl Walk<'_> {
             single_label: domains.has_single_label(),
             urls: !self.inner.urls.is_empty(),
         };
-        let mut done = 0; // runs before this position are sorted
         batch.quads.clear();
         batch.names.clear();
+        let mut carry = 0u64;
         for (b, blk) in self.blocks.iter().enumerate() {
-            let base = b * 64;
-            let mut anchors = if wanted.single_label {
+            let marks = if wanted.single_label {
                 blk.host
             } else {
                 blk.dot
             };
-            if done > base {
-                if done - base >= 64 {
-                    continue;
-                }
-                anchors &= u64::MAX << (done - base);
-            }
-            while anchors != 0 {
-                let p = base + anchors.trailing_zeros() as usize;
-                let (s, e) = (self.run_start(|k| k.host, p), self.run_end(|k| k.host, p));
+            let (sum, out_of_marks) = blk.host.overflowing_add(marks);
+            let (sum, out_of_carry) = sum.overflowing_add(carry);
+            carry = u64::from(out_of_marks | out_of_carry);
+            let mut ends = sum & !blk.host;
+            while ends != 0 {
+                let e = b * 64 + ends.trailing_zeros() as usize;
+                ends &= ends - 1;
+                let s = self.run_start(|k| k.host, e);
                 if e - s <= 64 {
                     self.sort_run(wanted, s, e, batch, out);
                 } else {
                     self.long_host_run(wanted, s, e, &mut batch.hits, out);
                 }
-                done = e;
-                if e - base >= 64 {
-                    break;
-                }
-                anchors &= u64::MAX << (e - base);
             }
             if batch.quads.len + batch.names.len >= WINDOW {
                 build.look_up_batch(self, batch, out);
