@@ -87,6 +87,26 @@ impl Runs {
     }
 }
 
+/// The sum of a block's host bits and some marks among them, the carry going on from block to
+/// block: in each run of host bits, the sum clears the bits from the run's first mark on and
+/// sets the bit just past its end (the only bit of the sum outside the host bits), and sets
+/// the bits of the marks after the first.
+#[derive(Clone, Copy, Debug, Default)]
+struct RunSum {
+    carry: u64,
+}
+
+impl RunSum {
+    /// `host + marks` and the carry from the block before; the carry out is kept for the next.
+    #[inline(always)]
+    fn add(&mut self, host: u64, marks: u64) -> u64 {
+        let (sum, out_of_marks) = host.overflowing_add(marks);
+        let (sum, out_of_carry) = sum.overflowing_add(self.carry);
+        self.carry = u64::from(out_of_marks | out_of_carry);
+        sum
+    }
+}
+
 /// What the walk looks for in host runs, fixed for one scan (so not reloaded per run).
 #[derive(Clone, Copy)]
 struct Wanted {
@@ -213,21 +233,27 @@ impl Walk<'_> {
         };
         batch.quads.clear();
         batch.names.clear();
-        let mut carry = 0u64;
+        let [mut dotted, mut every, mut third, mut three, mut worded] = [RunSum::default(); 5];
         for (b, blk) in self.blocks.iter().enumerate() {
-            let marks = if wanted.single_label {
-                blk.host
+            let host = blk.host;
+            let with_dots = dotted.add(host, blk.dot);
+            let marked = if wanted.single_label {
+                every.add(host, host)
             } else {
-                blk.dot
+                with_dots
             };
-            let (sum, out_of_marks) = blk.host.overflowing_add(marks);
-            let (sum, out_of_carry) = sum.overflowing_add(carry);
-            carry = u64::from(out_of_marks | out_of_carry);
-            let mut ends = sum & !blk.host;
+            // The runs of digits with fewer than three dots (numbers, times, versions) are
+            // neither addresses nor names, nor URL hosts, and are left out here: the dots
+            // after a run's first are set in its sum, so a second sum of those marks the
+            // third and later, and a third sum the ends of the runs that have one.
+            let later_dots = with_dots & blk.dot;
+            let third_dots = third.add(host, later_dots) & later_dots;
+            let kept = three.add(host, third_dots) | worded.add(host, blk.word);
+            let mut ends = marked & kept & !host;
             while ends != 0 {
                 let e = b * 64 + ends.trailing_zeros() as usize;
                 ends &= ends - 1;
-                let s = self.run_start(|k| k.host, e);
+                let s = self.host_run_start(e);
                 if e - s <= 64 {
                     self.sort_run(wanted, s, e, batch, out);
                 } else {
@@ -241,8 +267,29 @@ impl Walk<'_> {
         build.look_up_batch(self, batch, out);
     }
 
+    /// Start of the host run that ends at `e`: [`Walk::run_start`] for the walk over run ends.
+    /// The start nearly always lies in `e`'s block or the one before (in Zeek logs, about one
+    /// run in five crosses into the next block), so both blocks' gaps are read at once, and no
+    /// branch guesses which holds it.
+    #[inline(always)]
+    fn host_run_start(&self, e: usize) -> usize {
+        let b = e / 64;
+        let here = !self.blocks[b].host & ((1u64 << (e % 64)) - 1);
+        // Before the text, every position is a gap.
+        let before = match b {
+            0 => u64::MAX,
+            _ => !self.blocks[b - 1].host,
+        };
+        // Bit i is position (b - 1) * 64 + i.
+        let gaps = u128::from(before) | u128::from(here) << 64;
+        if gaps == 0 {
+            return self.run_start(|k| k.host, e); // a run longer than a block
+        }
+        (b * 64 + 64) - gaps.leading_zeros() as usize
+    }
+
     /// Puts a host run of at most 64 bytes in the list of its kind, without branching on the
-    /// kind (only digit-and-dot runs of no use leave first); the rare IDN names and URL starts
+    /// kind (the runs of digits and dots that are no address leave first); the rare IDN names and URL starts
     /// are looked up at once. The run's dots, word bytes and non-ASCII bytes are one or two mask
     /// words away.
     #[inline(always)]
@@ -262,16 +309,7 @@ impl Walk<'_> {
         let bits = |l: u64, h: u64| ((u128::from(l) | u128::from(h) << 64) >> shift) as u64 & keep;
         let dots = bits(lo.dot, hi.dot);
         let word = bits(lo.word, hi.word) != 0;
-        // Digits with fewer than three dots (timestamps and durations, a third of the runs in
-        // Zeek logs) are no address and no name, nor the host of a URL indicator (an IPv4
-        // address, or a name whose last label is not all digits): they leave first.
-        let fewer_than_three = {
-            let but_lowest = dots & dots.wrapping_sub(1);
-            but_lowest & but_lowest.wrapping_sub(1) == 0
-        };
-        if !word & fewer_than_three {
-            return;
-        }
+        debug_assert!(word || dots.count_ones() >= 3, "left out by the walk");
         let high = bits(lo.high, hi.high) != 0;
         // The byte after the run decides an e-mail local part and a URL start.
         let next = text.get(e).copied().unwrap_or(0);
@@ -289,11 +327,10 @@ impl Walk<'_> {
             },
         };
         // Digits and dots only: an IPv4 address if it has the shape of one; numbers are never
-        // domains. Other shapes (four dots, say) leave here unless they start a URL.
+        // domains. Other shapes (four dots, say) are kept by nothing below unless they start a
+        // URL: no branch turns them away first, as one on the kind would be guessed wrong for
+        // about one run in three.
         let quad_shape = three_bits(tok.dots);
-        if !word & !quad_shape & !may_start_url {
-            return;
-        }
         let quad = !word & (7..=15).contains(&(t - s)) & quad_shape;
         let name = may_be_name(wanted, word, tok.dots != 0, next);
         batch.quads.push_if(quad, tok);
