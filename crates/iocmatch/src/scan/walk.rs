@@ -100,10 +100,10 @@ impl RunSum {
     /// `host + marks` and the carry from the block before; the carry out is kept for the next.
     #[inline(always)]
     fn add(&mut self, host: u64, marks: u64) -> u64 {
-        let (sum, out_of_marks) = host.overflowing_add(marks);
-        let (sum, out_of_carry) = sum.overflowing_add(self.carry);
-        self.carry = u64::from(out_of_marks | out_of_carry);
-        sum
+        // In 128 bits, where the carry out is the high half: an add and an add-with-carry.
+        let sum = u128::from(host) + u128::from(marks) + u128::from(self.carry);
+        self.carry = (sum >> 64) as u64;
+        sum as u64
     }
 }
 
