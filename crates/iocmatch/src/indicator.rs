@@ -308,13 +308,18 @@ impl Metadata {
 
 /// The key/value pairs a source gives beyond the typed fields, in key order, each key once.
 ///
-/// Most records carry none to a handful, so they are kept in a vector sorted by key, the first
-/// pair allocated to size: a `BTreeMap` allocates a node for eleven pairs (544 bytes) with the
-/// first one, which at a million Zeek intel records was about half of a loaded set's memory.
+/// Most records carry none to a handful, so they are kept in a vector sorted by key, grown one
+/// pair at a time up to [`Extra::EXACT`] pairs: a `BTreeMap` allocates a node for eleven pairs
+/// (544 bytes) with the first one, which at a million Zeek intel records was about half of a
+/// loaded set's memory, and a vector's usual doubling gives two pairs room for four.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Extra(Vec<(String, String)>);
 
 impl Extra {
+    /// Up to this many pairs the vector grows by one pair at a time, with no spare room; past
+    /// it (a rare record with many fields), by doubling, so that building it stays linear.
+    const EXACT: usize = 8;
+
     /// The value under `key`.
     pub fn get(&self, key: &str) -> Option<&String> {
         let i = self.find(key).ok()?;
@@ -326,8 +331,8 @@ impl Extra {
         match self.find(&key) {
             Ok(i) => Some(std::mem::replace(&mut self.0[i].1, value)),
             Err(i) => {
-                if self.0.is_empty() {
-                    self.0.reserve_exact(1); // the common single pair, with no spare room
+                if self.0.len() == self.0.capacity() && self.0.len() < Self::EXACT {
+                    self.0.reserve_exact(1);
                 }
                 self.0.insert(i, (key, value));
                 None
@@ -535,7 +540,7 @@ mod tests {
     }
 
     /// Pairs come out in key order whatever order they went in, a key set twice keeps its last
-    /// value, and the vector holds no spare room for the common single pair.
+    /// value, and the vector holds no spare room for a handful of pairs.
     #[test]
     fn extra_is_a_small_ordered_map() {
         let mut extra = Extra::default();
@@ -545,6 +550,7 @@ mod tests {
         for k in ["port", "uuid", "category", "zeek_type"] {
             extra.insert(k.into(), format!("{k}-value"));
         }
+        assert_eq!(extra.0.capacity(), 4);
         let keys: Vec<&str> = extra.iter().map(|(k, _)| k.as_str()).collect();
         assert_eq!(keys, ["category", "port", "uuid", "zeek_type"]);
         assert_eq!(extra.len(), 4);
@@ -564,5 +570,12 @@ mod tests {
         assert_eq!(pairs.len(), 2);
         assert_eq!((pairs[0].0.as_str(), pairs[0].1.as_str()), ("a", "2"));
         assert_eq!((pairs[1].0.as_str(), pairs[1].1.as_str()), ("b", "3"));
+        // Past a handful, room doubles again.
+        let many: Extra = (0..100)
+            .map(|i| (format!("k{i:03}"), i.to_string()))
+            .collect();
+        assert_eq!(many.len(), 100);
+        assert!(many.0.capacity() > many.len() && many.0.capacity() < 2 * many.len());
+        assert_eq!(many["k042"], "42");
     }
 }
