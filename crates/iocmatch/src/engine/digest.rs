@@ -21,6 +21,10 @@ struct Table {
     width: usize,
     mask: usize,
     slots: Vec<u8>,
+    /// No two slots hold the same digest (one value of two kinds, an MD5 and a JA3, is the
+    /// only way there can be two): a lookup then stops at its digest instead of reading on to
+    /// the next empty slot, a loop whose length the processor cannot guess.
+    unique: bool,
 }
 
 impl Table {
@@ -34,6 +38,7 @@ impl Table {
             width,
             mask: count - 1,
             slots,
+            unique: true,
         }
     }
 
@@ -52,7 +57,12 @@ impl Table {
 
     fn insert(&mut self, home: usize, key: &[u8], id: IndicatorId) {
         let mut i = home & self.mask;
-        while self.slot(i).1 != EMPTY {
+        loop {
+            let (stored, id) = self.slot(i);
+            if id == EMPTY {
+                break;
+            }
+            self.unique &= stored != key;
             i = (i + 1) & self.mask;
         }
         let stride = self.width + 4;
@@ -114,6 +124,9 @@ impl Table {
             }
             if stored == key {
                 found(IndicatorId(id));
+                if self.unique {
+                    return;
+                }
             }
             i = (i + 1) & self.mask;
         }
@@ -500,5 +513,43 @@ mod tests {
         }
         assert!(ids(&format!("{:032x}", 501)).is_empty());
         assert!(ids(&"ab".repeat(20)).is_empty());
+        // Only the MD5 table holds a value twice; lookups in the others stop at their digest.
+        let unique: Vec<(usize, bool)> = set.tables.iter().map(|t| (t.width, t.unique)).collect();
+        assert_eq!(unique, vec![(16, false), (32, true)]);
+    }
+
+    /// In a table of distinct digests a lookup stops at its digest: every one is still found,
+    /// in long probe runs too, and nothing else.
+    #[test]
+    fn lookups_in_tables_of_distinct_digests_find_each_once() {
+        let items: Vec<(String, IndicatorId)> = (0..3000u32)
+            .map(|i| {
+                (
+                    format!("{:040x}", u64::from(i) * 0x9e37_79b9),
+                    IndicatorId(i),
+                )
+            })
+            .collect();
+        let refs: Vec<(&str, IndicatorId)> =
+            items.iter().map(|(v, id)| (v.as_str(), *id)).collect();
+        let set = DigestSet::build(&refs);
+        assert!(set.tables.iter().all(|t| t.unique));
+        let mut batch: Vec<(&[u8], usize)> = Vec::new();
+        for (i, (hex, id)) in items.iter().enumerate() {
+            let mut out = Vec::new();
+            set.probe(hex.as_bytes(), &mut out);
+            assert_eq!(out.iter().map(|h| h.indicator).collect::<Vec<_>>(), [*id]);
+            batch.push((hex.as_bytes(), i));
+        }
+        let absent: Vec<String> = (0..3000u64)
+            .map(|i| format!("{:040x}", i * 7 + 1))
+            .collect();
+        batch.extend(absent.iter().map(|a| (a.as_bytes(), usize::MAX)));
+        let (mut out, mut rejected) = (Vec::new(), Vec::new());
+        set.probe_batch(&batch, &mut out, &mut rejected);
+        assert!(rejected.is_empty());
+        let found: Vec<(usize, u32)> = out.iter().map(|&(q, h)| (q, h.indicator.0)).collect();
+        let expected: Vec<(usize, u32)> = (0..3000).map(|i| (i, i as u32)).collect();
+        assert_eq!(found, expected);
     }
 }
