@@ -8,63 +8,22 @@
 //! holds networks of many lengths, the lengths of 17 to 32 are taken per /20 sector instead, which
 //! halves the probes at 1M indicators. Bitmaps of the /16s, /20s and /24s that some network
 //! touches, in front, turn away most addresses of real traffic with one to three reads, the smaller
-//! bitmaps first, from nearer caches. IPv6 indicators, far fewer in feeds, are kept in one hash map
-//! per prefix length, behind a bitmap of the first 16-bit groups some network covers. A batched
+//! bitmaps first, from nearer caches. IPv6 indicators, far fewer in feeds, are kept in one table
+//! per prefix length (`ip6`), behind a bitmap of the first 16-bit groups some network covers. A batched
 //! IPv4 lookup runs the same steps for many addresses at once, in stages that overlap their reads.
 
-use std::collections::HashMap;
 use std::net::IpAddr;
 
 use ipnetwork::IpNetwork;
 
+use super::ip6::{mask_v6, V6Family};
 use super::{Hit, How};
 use crate::indicator::IndicatorId;
 use crate::kept::retain_unbranched;
 use crate::prefetch::prefetch;
 
-/// IPv6 networks of one prefix length, by masked address. (A set holds each network once.)
-type V6Prefix = HashMap<u128, IndicatorId, foldhash::fast::RandomState>;
-
-/// IPv6 addresses and networks, keyed by the masked address as an integer.
-#[derive(Debug, Default)]
-struct V6Family {
-    /// (prefix length, masked address -> indicator), longest prefix first. The full-length
-    /// prefix holds the plain addresses.
-    by_prefix: Vec<(u8, V6Prefix)>,
-}
-
-impl V6Family {
-    fn insert(&mut self, prefix: u8, key: u128, id: IndicatorId) {
-        let pos = match self.by_prefix.binary_search_by(|(p, _)| prefix.cmp(p)) {
-            Ok(pos) => pos,
-            Err(pos) => {
-                self.by_prefix.insert(pos, (prefix, V6Prefix::default()));
-                pos
-            }
-        };
-        self.by_prefix[pos].1.insert(key, id);
-    }
-
-    /// Approximate bytes held by the maps: each slot holds a key, an id and a control byte.
-    fn heap_bytes(&self) -> usize {
-        let slot = std::mem::size_of::<(u128, IndicatorId)>() + 1;
-        self.by_prefix
-            .iter()
-            .map(|(_, m)| m.capacity() * slot)
-            .sum()
-    }
-
-    fn lookup(&self, a: u128, out: &mut Vec<Hit>) {
-        for (prefix, map) in &self.by_prefix {
-            if let Some(&id) = map.get(&mask_v6(a, *prefix)) {
-                out.push(hit(id, *prefix, 128));
-            }
-        }
-    }
-}
-
 /// The hit for an indicator of `prefix` bits found for an address of `bits` bits.
-fn hit(id: IndicatorId, prefix: u8, bits: u8) -> Hit {
+pub(crate) fn hit(id: IndicatorId, prefix: u8, bits: u8) -> Hit {
     let how = if prefix == bits {
         How::Exact
     } else {
@@ -379,14 +338,6 @@ fn mask_v4(addr: u32, prefix: u8) -> u32 {
     }
 }
 
-fn mask_v6(addr: u128, prefix: u8) -> u128 {
-    if prefix == 0 {
-        0
-    } else {
-        addr & (u128::MAX << (128 - prefix))
-    }
-}
-
 impl IpTable {
     /// Adds an address or network indicator (already canonical: IPv4-mapped folded, host bits clear).
     pub fn insert(&mut self, net: IpNetwork, id: IndicatorId) {
@@ -453,6 +404,20 @@ impl IpTable {
         if self.v6_groups.contains((a >> 112) as usize) {
             self.v6.lookup(a, out)
         }
+    }
+
+    /// [`IpTable::lookup_v6`] for many addresses: appends `(q, hit)` for the hits of each
+    /// `(a, q)`, in the order of `addrs`. The addresses whose first group no network covers
+    /// leave first, without a branch on each.
+    pub(crate) fn lookup_v6_batch(&self, addrs: &[(u128, usize)], out: &mut Vec<(usize, Hit)>) {
+        if self.v6.is_empty() {
+            return;
+        }
+        let mut kept = addrs.to_vec();
+        let n = retain_unbranched(&mut kept, |&(a, _)| {
+            self.v6_groups.contains((a >> 112) as usize)
+        });
+        self.v6.lookup_batch(&kept[..n], out);
     }
 
     /// [`IpTable::lookup`] for an IPv4 address as an integer.
@@ -679,7 +644,7 @@ impl IpTable {
 
     /// Whether the table holds nothing.
     pub fn is_empty(&self) -> bool {
-        self.v4.is_empty() && self.v6.by_prefix.is_empty()
+        self.v4.is_empty() && self.v6.is_empty()
     }
 }
 
@@ -785,6 +750,74 @@ mod tests {
         let mut again = Vec::new();
         t.lookup_v4_batch(&queries, &mut again);
         assert_eq!(again, single);
+    }
+
+    /// IPv6 lookups, single and batched, give the hits of a naive search of every network,
+    /// longest prefix first, across prefix lengths, full buckets and uncovered first groups.
+    #[test]
+    fn v6_lookups_agree_with_a_naive_search() {
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        let mut rand = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            u128::from(x) << 64 | u128::from(x.rotate_left(29))
+        };
+        let mut t = IpTable::default();
+        let mut nets: Vec<(u128, u8, IndicatorId)> = Vec::new();
+        let lens = [128u8, 128, 128, 64, 56, 48, 32, 20, 8];
+        for i in 0..4_000u32 {
+            // First groups from a few values, so that networks nest and groups stay uncovered.
+            let a = rand() & !(0xfff0u128 << 112) | (u128::from(i % 3) << 112);
+            let prefix = lens[i as usize % lens.len()];
+            let net = IpNetwork::new(std::net::Ipv6Addr::from(a).into(), prefix).unwrap();
+            let masked = mask_v6(a, prefix);
+            if nets.iter().any(|&(k, p, _)| (k, p) == (masked, prefix)) {
+                continue; // a set holds each network once
+            }
+            t.insert(net, IndicatorId(i));
+            nets.push((masked, prefix, IndicatorId(i)));
+        }
+        let full = t.v6.by_prefix_full_buckets();
+        assert!(full > 0, "the test should reach full buckets");
+        // Inside each network, anywhere, and with a first group of 0 to 15 (some covered).
+        let mut addrs: Vec<u128> = Vec::new();
+        for &(k, p, _) in &nets {
+            addrs.push(k | (rand() & !mask_v6(u128::MAX, p)));
+        }
+        for i in 0..4_000 {
+            let a = rand();
+            addrs.push(if i % 4 == 0 {
+                a & !(0xfff0u128 << 112)
+            } else {
+                a
+            });
+        }
+        let queries: Vec<(u128, usize)> =
+            addrs.into_iter().enumerate().map(|(q, a)| (a, q)).collect();
+        let mut naive = Vec::new();
+        for &(a, q) in &queries {
+            let mut hits: Vec<(u8, IndicatorId)> = nets
+                .iter()
+                .filter(|&&(k, p, _)| mask_v6(a, p) == k)
+                .map(|&(_, p, id)| (p, id))
+                .collect();
+            hits.sort_by_key(|h| std::cmp::Reverse(h.0));
+            naive.extend(hits.into_iter().map(|(p, id)| (q, hit(id, p, 128))));
+        }
+        assert!(
+            naive.len() > nets.len(),
+            "queries should hit nested networks"
+        );
+        let mut batch = Vec::new();
+        t.lookup_v6_batch(&queries, &mut batch);
+        assert_eq!(batch, naive);
+        let (mut single, mut hits) = (Vec::new(), Vec::new());
+        for &(a, q) in &queries {
+            t.lookup_v6(a, &mut hits);
+            single.extend(hits.drain(..).map(|h| (q, h)));
+        }
+        assert_eq!(single, naive);
     }
 
     /// Hits as `(query, hit)`.

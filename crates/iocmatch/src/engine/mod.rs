@@ -7,6 +7,7 @@ pub mod email;
 pub(crate) mod hashing;
 pub(crate) mod hex;
 pub mod ip;
+mod ip6;
 pub mod regex;
 pub(crate) mod slots;
 pub mod strings;
