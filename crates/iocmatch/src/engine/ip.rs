@@ -53,7 +53,7 @@ fn top_bit(lens: u64) -> u8 {
 
 /// The id of an empty slot. Indicator ids stay below it: `IndicatorSet` refuses to grow
 /// past `u32::MAX` indicators.
-const EMPTY: u32 = u32::MAX;
+pub(crate) const EMPTY: u32 = u32::MAX;
 
 /// Slots per bucket: eight (masked address, indicator) pairs fill one 64-byte cache line.
 const BUCKET: usize = 8;

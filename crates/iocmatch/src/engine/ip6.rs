@@ -7,12 +7,10 @@
 
 use std::hash::BuildHasher;
 
+use super::ip::{hit, EMPTY};
 use super::Hit;
 use crate::indicator::IndicatorId;
 use crate::prefetch::prefetch;
-
-/// The id of an empty slot; indicator ids stay below it.
-const EMPTY: u32 = u32::MAX;
 
 /// Slots per bucket: three 16-byte keys and their ids fill a 64-byte cache line.
 const SLOTS: usize = 3;
@@ -201,7 +199,7 @@ impl V6Family {
     pub(crate) fn lookup(&self, a: u128, out: &mut Vec<Hit>) {
         for t in &self.by_prefix {
             if let Some(id) = t.find(mask_v6(a, t.prefix)) {
-                out.push(super::ip::hit(id, t.prefix, 128));
+                out.push(hit(id, t.prefix, 128));
             }
         }
     }
@@ -228,14 +226,14 @@ impl V6Family {
                     if bucket.is_full() {
                         // Rare at half full: the key may lie in a later bucket.
                         if let Some(id) = t.find_from(home, key) {
-                            out.push((q, super::ip::hit(id, t.prefix, 128)));
+                            out.push((q, hit(id, t.prefix, 128)));
                         }
                         continue;
                     }
                     let found = bucket.holding(key);
                     let keep = out.len() + usize::from(found.is_some());
                     let id = IndicatorId(found.unwrap_or(EMPTY));
-                    out.push((q, super::ip::hit(id, t.prefix, 128)));
+                    out.push((q, hit(id, t.prefix, 128)));
                     out.truncate(keep);
                 }
             }
