@@ -408,16 +408,15 @@ impl IpTable {
 
     /// [`IpTable::lookup_v6`] for many addresses: appends `(q, hit)` for the hits of each
     /// `(a, q)`, in the order of `addrs`. The addresses whose first group no network covers
-    /// leave first, without a branch on each.
-    pub(crate) fn lookup_v6_batch(&self, addrs: &[(u128, usize)], out: &mut Vec<(usize, Hit)>) {
+    /// leave first, without a branch on each: `addrs` is filtered in place, its order kept.
+    pub(crate) fn lookup_v6_batch(&self, addrs: &mut [(u128, usize)], out: &mut Vec<(usize, Hit)>) {
         if self.v6.is_empty() {
             return;
         }
-        let mut kept = addrs.to_vec();
-        let n = retain_unbranched(&mut kept, |&(a, _)| {
+        let n = retain_unbranched(addrs, |&(a, _)| {
             self.v6_groups.contains((a >> 112) as usize)
         });
-        self.v6.lookup_batch(&kept[..n], out);
+        self.v6.lookup_batch(&addrs[..n], out);
     }
 
     /// [`IpTable::lookup`] for an IPv4 address as an integer.
@@ -810,7 +809,7 @@ mod tests {
             "queries should hit nested networks"
         );
         let mut batch = Vec::new();
-        t.lookup_v6_batch(&queries, &mut batch);
+        t.lookup_v6_batch(&mut queries.clone(), &mut batch);
         assert_eq!(batch, naive);
         let (mut single, mut hits) = (Vec::new(), Vec::new());
         for &(a, q) in &queries {

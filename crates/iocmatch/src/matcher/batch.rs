@@ -49,7 +49,7 @@ impl Matcher {
         ips.lookup_v4_batch(&v4, out);
         if !v6.is_empty() {
             let mut v6_hits = Vec::new();
-            ips.lookup_v6_batch(&v6, &mut v6_hits);
+            ips.lookup_v6_batch(&mut v6, &mut v6_hits);
             merge_by_query(out, from, &v6_hits);
         }
         self.drop_expired(out, from, |(_, h)| h.indicator);
