@@ -165,13 +165,14 @@ impl DomainSet {
             let start = (64 - dot.leading_zeros()) as usize;
             state = push_label(state, hash_within(self.seed, tok, start, end));
             labels += 1;
-            if labels >= self.min_labels && labels <= self.max_labels {
+            if labels >= self.min_labels {
                 let h = finish(state);
                 self.filter.prefetch(h);
                 // Under 64: the token is.
                 probes.push((h, start as u8, i));
             }
-            if dot == 0 {
+            // No indicator has more labels: the labels left need not be hashed.
+            if dot == 0 || labels == self.max_labels {
                 return;
             }
             end = start - 1;
@@ -182,14 +183,14 @@ impl DomainSet {
     /// Calls `probe(hash, start)` for each suffix of `tok` (ASCII host bytes, at most 253) that
     /// an indicator could equal: the parents with as many labels as some indicator, from the
     /// shortest, then the whole token. The hash is built label by label from the right, so one
-    /// pass yields them all. Returns false, having stopped, if the token has too many labels.
+    /// pass yields them all; labels past the longest indicator's count are not hashed.
     #[inline(always)]
     pub(crate) fn suffixes(
         &self,
         tok: &[u8],
         dots_from_right: impl Iterator<Item = usize>,
         probe: impl FnMut(u64, usize),
-    ) -> bool {
+    ) {
         self.suffixes_within(tok, 0, tok.len(), dots_from_right, probe)
     }
 
@@ -204,17 +205,19 @@ impl DomainSet {
         end: usize,
         dots_from_right: impl Iterator<Item = usize>,
         mut probe: impl FnMut(u64, usize),
-    ) -> bool {
+    ) {
         let mut labels = 0;
         let mut state = self.seed;
         let mut end = end;
         for i in dots_from_right {
-            labels += 1;
-            if labels == MAX_LABELS {
-                return false;
+            // No indicator has more labels (and none more than `MAX_LABELS`): the labels
+            // left need not be hashed.
+            if labels == self.max_labels {
+                return;
             }
+            labels += 1;
             state = push_label(state, hash_within(self.seed, text, start + i + 1, end));
-            if labels >= self.min_labels && labels <= self.max_labels {
+            if labels >= self.min_labels {
                 probe(finish(state), i + 1);
             }
             end = start + i;
@@ -225,7 +228,6 @@ impl DomainSet {
                 0,
             );
         }
-        true
     }
 
     /// Whether a suffix hash may belong to an indicator (the filter alone).
