@@ -564,4 +564,46 @@ mod tests {
             }
         }
     }
+
+    /// Names with more labels than any indicator still find their parents, singly and in a
+    /// batch (whose short and long names take other paths), and a name no longer than the
+    /// longest indicator finds itself; the labels past that count are not hashed.
+    #[test]
+    fn names_longer_than_every_indicator_find_their_parents() {
+        let set = DomainSet::build(&[
+            ("evil.example", IndicatorId(0), Mode::Subdomains),
+            ("a.bad.test", IndicatorId(1), Mode::Exact),
+            ("c.d.bad.test", IndicatorId(2), Mode::Subdomains),
+        ]);
+        assert_eq!((set.min_labels, set.max_labels), (2, 4));
+        let names = [
+            "x.y.z.w.v.evil.example",
+            "evil.example",
+            "q.c.d.bad.test",
+            &format!("{}c.d.bad.test", "deep.".repeat(40)),
+            "a.bad.test",
+            "b.a.bad.test",
+            "c.d.bad.test",
+            "z.evil.example.org",
+        ];
+        let want: [&[u32]; 8] = [&[0], &[0], &[2], &[2], &[1], &[], &[2], &[]];
+        let mut batch: Vec<(&[u8], usize)> = Vec::new();
+        for (q, (name, want)) in names.iter().zip(want).enumerate() {
+            let mut hits = Vec::new();
+            assert!(set.probe_token(name.as_bytes(), &mut hits), "{name}");
+            let ids: Vec<u32> = hits.iter().map(|h| h.indicator.0).collect();
+            assert_eq!(ids, want, "{name}");
+            batch.push((name.as_bytes(), q));
+        }
+        let (mut out, mut rejected) = (Vec::new(), Vec::new());
+        set.probe_batch(&batch, &mut out, &mut rejected);
+        assert!(rejected.is_empty());
+        let found: Vec<(usize, u32)> = out.iter().map(|&(q, h)| (q, h.indicator.0)).collect();
+        let expected: Vec<(usize, u32)> = want
+            .iter()
+            .enumerate()
+            .flat_map(|(q, ids)| ids.iter().map(move |&id| (q, id)))
+            .collect();
+        assert_eq!(found, expected);
+    }
 }
