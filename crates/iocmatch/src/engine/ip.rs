@@ -401,9 +401,15 @@ impl IpTable {
     /// network covers the address's first 16-bit group.
     #[inline]
     pub(crate) fn lookup_v6(&self, a: u128, out: &mut Vec<Hit>) {
-        if self.v6_groups.contains((a >> 112) as usize) {
+        if self.covers_v6_group(a) {
             self.v6.lookup(a, out)
         }
+    }
+
+    /// Whether some IPv6 network covers the first 16-bit group of `a` (the bitmap in front).
+    #[inline(always)]
+    fn covers_v6_group(&self, a: u128) -> bool {
+        self.v6_groups.contains((a >> 112) as usize)
     }
 
     /// [`IpTable::lookup_v6`] for many addresses: appends `(q, hit)` for the hits of each
@@ -413,9 +419,7 @@ impl IpTable {
         if self.v6.is_empty() {
             return;
         }
-        let n = retain_unbranched(addrs, |&(a, _)| {
-            self.v6_groups.contains((a >> 112) as usize)
-        });
+        let n = retain_unbranched(addrs, |&(a, _)| self.covers_v6_group(a));
         self.v6.lookup_batch(&addrs[..n], out);
     }
 

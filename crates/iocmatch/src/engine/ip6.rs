@@ -208,20 +208,21 @@ impl V6Family {
     /// in the order of `addrs`. For each group, every home bucket is asked for before any is
     /// read; a key found in its home bucket is written without a branch on whether it was.
     pub(crate) fn lookup_batch(&self, addrs: &[(u128, usize)], out: &mut Vec<(usize, Hit)>) {
-        let mut homes: Vec<usize> = Vec::with_capacity(GROUP * self.by_prefix.len());
+        // Each address's key and home bucket in each table, in the order they are read.
+        let mut asked: Vec<(u128, usize)> = Vec::with_capacity(GROUP * self.by_prefix.len());
         for group in addrs.chunks(GROUP) {
-            homes.clear();
+            asked.clear();
             for &(a, _) in group {
                 for t in &self.by_prefix {
-                    let home = t.home(mask_v6(a, t.prefix));
+                    let key = mask_v6(a, t.prefix);
+                    let home = t.home(key);
                     prefetch(&t.buckets[home]);
-                    homes.push(home);
+                    asked.push((key, home));
                 }
             }
-            let mut asked = homes.iter();
-            for &(a, q) in group {
-                for (t, &home) in self.by_prefix.iter().zip(&mut asked) {
-                    let key = mask_v6(a, t.prefix);
+            let mut asked = asked.iter();
+            for &(_, q) in group {
+                for (t, &(key, home)) in self.by_prefix.iter().zip(&mut asked) {
                     let bucket = &t.buckets[home];
                     if bucket.is_full() {
                         // Rare at half full: the key may lie in a later bucket.
