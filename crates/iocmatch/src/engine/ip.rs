@@ -215,8 +215,6 @@ impl V4Prefix {
 /// taken once per batch: an index made from an address's bits is then within bounds by its
 /// type, and the batch's loops carry no bounds tests (a sixth of their instructions).
 struct V4View<'a> {
-    /// [`IpTable::v4_regions`]: a bit per /16.
-    regions: &'a [u64; 1 << 10],
     /// [`IpTable::v4_sectors`]: a bit per /20.
     sectors: &'a [u64; 1 << 14],
     /// [`IpTable::v4_blocks`]: a bit per /24.
@@ -230,7 +228,6 @@ impl<'a> V4View<'a> {
     /// The view of `t`'s summaries; `None` if it has no IPv4 networks.
     fn of(t: &'a IpTable) -> Option<V4View<'a>> {
         Some(V4View {
-            regions: t.v4_regions.words.as_slice().try_into().ok()?,
             sectors: t.v4_sectors.words.as_slice().try_into().ok()?,
             blocks: t.v4_blocks.words.as_slice().try_into().ok()?,
             region_lens: t.region_lens.as_slice().try_into().ok()?,
@@ -525,15 +522,17 @@ impl IpTable {
         let mut lens_of = [0u64; GROUP];
         let mut probes: Vec<Probe<'_>> = Vec::with_capacity(GROUP * 2);
         for group in addrs.chunks(GROUP) {
-            // Stage 1: the /16 and /20 bitmaps (8 KiB and 128 KiB, from nearer caches) for
-            // every address; for those they admit, the /24 bitmap word (2 MiB) and the prefix
-            // lengths of the address's region and sector are asked for, and the others ask for
-            // word 0 of the /24 bitmap and the lengths of region and sector 0, which stay
-            // cached. Then the /24 bitmap for those admitted.
+            // Stage 1: the /20 bitmap (128 KiB, from a nearer cache) for every address; for
+            // those it admits, the /24 bitmap word (2 MiB) and the prefix lengths of the
+            // address's region and sector are asked for, and the others ask for word 0 of the
+            // /24 bitmap and the lengths of region and sector 0, which stay cached. Then the
+            // /24 bitmap for those admitted. (The /16 bitmap, which single lookups read first,
+            // would add nothing here: every sector it admits lies in a region it admits, and
+            // without a branch on it, both would be read.)
             let mut n = 0;
             for &(a, q) in group {
                 passed[n % GROUP] = (a, q); // n < GROUP: the mask only drops a bounds test
-                let near = bit(v.regions, a >> 16) & bit(v.sectors, a >> 12);
+                let near = bit(v.sectors, a >> 12);
                 let at = std::hint::select_unpredictable(near, a, 0);
                 prefetch(&v.blocks[(at >> 14) as usize]);
                 prefetch(&v.region_lens[(at >> 16) as usize]);
@@ -753,6 +752,50 @@ mod tests {
         let mut again = Vec::new();
         t.lookup_v4_batch(&queries, &mut again);
         assert_eq!(again, single);
+    }
+
+    /// In a sparse set, where most /20 sectors and /24 blocks hold nothing, the batch's bitmap
+    /// stages admit every address that hits and turn away its neighbours one sector or one
+    /// block over, as single lookups do.
+    #[test]
+    fn sparse_batches_keep_every_hit_past_the_bitmaps() {
+        let mut t = IpTable::default();
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        let mut rand = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u32
+        };
+        let hosts: Vec<u32> = (0..3_000).map(|_| rand()).collect();
+        for (i, &a) in hosts.iter().enumerate() {
+            let net = match i % 3 {
+                0 => IpNetwork::from(IpAddr::from(a.to_be_bytes())),
+                p => IpNetwork::V4(
+                    ipnetwork::Ipv4Network::new(mask_v4(a, 26 + p as u8).into(), 26 + p as u8)
+                        .unwrap(),
+                ),
+            };
+            t.insert(net, IndicatorId(i as u32));
+        }
+        t.finish();
+        let queries: Vec<(u32, usize)> = hosts
+            .iter()
+            .flat_map(|&a| [a, a ^ 1 << 12, a ^ 1 << 8, rand()])
+            .enumerate()
+            .map(|(q, a)| (a, q))
+            .collect();
+        let (batch, single) = batch_and_single(&t, &queries);
+        // Every stored network is hit by the address it was made from.
+        let mut found = vec![false; hosts.len()];
+        for &(q, h) in &single {
+            found[h.indicator.index()] |= q % 4 == 0 && queries[q].0 == hosts[q / 4];
+        }
+        assert!(
+            found.iter().all(|&f| f),
+            "every network hit by its own address"
+        );
+        assert_eq!(batch, single);
     }
 
     /// IPv6 lookups, single and batched, give the hits of a naive search of every network,
