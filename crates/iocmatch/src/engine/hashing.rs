@@ -314,7 +314,7 @@ mod tests {
     }
 
     /// Both over-reading forms give the slice form's hash for every span of a text, whatever
-    /// bytes follow the span, and up to the text's last byte.
+    /// bytes follow the span, up to the text's last byte, and in texts shorter than a word.
     #[test]
     fn hashes_within_agree_with_hash_bytes() {
         let mut x: u64 = 11;
@@ -326,11 +326,14 @@ mod tests {
                 x as u8
             })
             .collect();
-        for s in 0..=text.len() {
-            for e in s..=text.len() {
-                let want = hash_bytes(5, &text[s..e]);
-                assert_eq!(hash_bytes_within(5, &text, s, e), want, "{s}..{e}");
-                assert_eq!(hash_within(5, &text, s, e), want, "{s}..{e}");
+        for len in (0..=17).chain([80]) {
+            let text = &text[80 - len..];
+            for s in 0..=text.len() {
+                for e in s..=text.len() {
+                    let want = hash_bytes(5, &text[s..e]);
+                    assert_eq!(hash_bytes_within(5, text, s, e), want, "{len}: {s}..{e}");
+                    assert_eq!(hash_within(5, text, s, e), want, "{len}: {s}..{e}");
+                }
             }
         }
     }
