@@ -80,13 +80,6 @@ impl Table {
         crate::prefetch::prefetch(&self.slots[at + stride - 1]);
     }
 
-    /// [`Table::prefetch`] if `ask`, without a branch on it: otherwise the first slot is asked
-    /// for, which the other tokens' asks keep in the cache.
-    #[inline(always)]
-    fn prefetch_if(&self, ask: bool, home: usize) {
-        self.prefetch(std::hint::select_unpredictable(ask, home, 0));
-    }
-
     /// [`Table::find`] in a table of `BYTES`-byte digests, of the first `BYTES` of `key`: with
     /// the width fixed, the compare is inline.
     #[inline(always)]
@@ -463,13 +456,12 @@ impl DigestSet {
             let Some(table) = table else {
                 continue;
             };
-            // The filter, without a branch on its answer; the slots of those that pass are
-            // asked for.
-            let m = retain_unbranched(&mut steps[..n], |step| {
-                let pass = self.filter.may_contain(step.hash);
-                table.prefetch_if(pass, step.hash as usize);
-                pass
-            });
+            // The filter, without a branch on its answer; then the slots of those that pass are
+            // asked for, in a loop of their own (asks for the others would be wasted work).
+            let m = retain_unbranched(&mut steps[..n], |step| self.filter.may_contain(step.hash));
+            for step in &steps[..m] {
+                table.prefetch(step.hash as usize);
+            }
             for step in &steps[..m] {
                 let key = &keys[step.key as usize];
                 table.find_exact::<BYTES>(step.hash as usize, key, |id| {

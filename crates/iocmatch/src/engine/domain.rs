@@ -128,14 +128,13 @@ impl DomainSet {
                     probes.push((h, at as u8, i as u8));
                 });
             }
-            // The filter, without a branch on its answer; the slots of those that pass are
-            // asked for.
-            let kept = retain_unbranched(&mut probes, |p| {
-                let pass = self.filter.may_contain(p.0);
-                self.names.prefetch_slot_if(pass, p.0);
-                pass
-            });
+            // The filter, without a branch on its answer; then the slots of those that pass are
+            // asked for, in a loop of their own (asks for the others would be wasted work).
+            let kept = retain_unbranched(&mut probes, |p| self.filter.may_contain(p.0));
             probes.truncate(kept);
+            for &(h, _, _) in &probes {
+                self.names.prefetch_slots(h);
+            }
             for &(h, _, _) in &probes {
                 self.names.prefetch_value(h);
             }

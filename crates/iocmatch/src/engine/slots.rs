@@ -90,14 +90,12 @@ impl SlotTable {
         }
     }
 
-    /// If `ask`, asks for the home slot of hash `h` and the one after it (a probe reads on to
-    /// the first empty slot, which is often the next, and often on the next cache line), for a
-    /// [`SlotTable::for_each`] to come; otherwise for the first two slots, which stay in the
-    /// cache. Without a branch on `ask`, which a batch's filter answers at random. A hint: at
-    /// the table's last slot it asks for nothing.
+    /// Asks for the home slot of hash `h` and the one after it (a probe reads on to the first
+    /// empty slot, which is often the next, and often on the next cache line), for a
+    /// [`SlotTable::for_each`] to come. A hint: at the table's last slot it asks for nothing.
     #[inline(always)]
-    pub(crate) fn prefetch_slot_if(&self, ask: bool, h: u64) {
-        let i = std::hint::select_unpredictable(ask, self.home(h | PRESENT), 0);
+    pub(crate) fn prefetch_slots(&self, h: u64) {
+        let i = self.home(h | PRESENT);
         if let Some(s) = self.slots.get(i..i + 2) {
             crate::prefetch::prefetch(&s[0]);
             crate::prefetch::prefetch(&s[1]);
@@ -105,7 +103,7 @@ impl SlotTable {
     }
 
     /// Asks for the value of the first slot stored under hash `h` (reading the slots, which
-    /// [`SlotTable::prefetch_slot_if`] asked for before), for a [`SlotTable::for_each`] to come.
+    /// [`SlotTable::prefetch_slots`] asked for before), for a [`SlotTable::for_each`] to come.
     #[inline]
     pub(crate) fn prefetch_value(&self, h: u64) {
         if let Some(v) = self
