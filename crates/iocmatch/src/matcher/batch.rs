@@ -38,8 +38,10 @@ impl Matcher {
         let ips = &self.inner.ips;
         // The IPv4 and the IPv6 addresses are gathered into two batches; both give their hits
         // in query order, and the IPv6 ones (a minority in most traffic) are merged in.
+        // Both sized for the whole batch: grown from empty, the IPv6 one was reallocated
+        // several times in every batch.
         let mut v4 = Vec::with_capacity(addrs.len());
-        let mut v6 = Vec::new();
+        let mut v6 = Vec::with_capacity(addrs.len());
         for (i, &a) in addrs.iter().enumerate() {
             match normalize::fold_mapped(a) {
                 IpAddr::V4(a) => v4.push((u32::from(a), i)),
@@ -48,7 +50,7 @@ impl Matcher {
         }
         ips.lookup_v4_batch(&v4, out);
         if !v6.is_empty() {
-            let mut v6_hits = Vec::new();
+            let mut v6_hits = Vec::with_capacity(v6.len());
             ips.lookup_v6_batch(&mut v6, &mut v6_hits);
             merge_by_query(out, from, &v6_hits);
         }
