@@ -229,6 +229,14 @@ impl DomainSet {
         }
     }
 
+    /// Asks for the filter word of a suffix hash, for a [`DomainSet::may_contain`] to come: a
+    /// caller with many suffixes asks for them all before it reads any, so that their reads
+    /// overlap.
+    #[inline(always)]
+    pub(crate) fn ask(&self, h: u64) {
+        self.filter.prefetch(h);
+    }
+
     /// Whether a suffix hash may belong to an indicator (the filter alone).
     #[inline(always)]
     pub(crate) fn may_contain(&self, h: u64) -> bool {

@@ -387,6 +387,7 @@ impl Walk<'_> {
                 tok.end,
                 FromHighest(tok.dots),
                 |hash, at| {
+                    domains.ask(hash);
                     batch.probes.push(Probe {
                         hash,
                         name: i as u32,
