@@ -4,7 +4,8 @@
 //! place, and the length moves past it only if it is kept.
 
 /// Keeps at the front of `items`, in order, those that `keep` accepts, and returns how many.
-/// `keep` sees every item once, in order, so it may also ask for what a kept item will read.
+/// `keep` sees every item once, in order. (Asks for what the kept items will read belong in a
+/// loop over them afterwards: made here, the rejected items' asks are wasted work.)
 #[inline(always)]
 pub(crate) fn retain_unbranched<T: Copy>(
     items: &mut [T],

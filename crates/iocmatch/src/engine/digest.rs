@@ -323,8 +323,8 @@ impl DigestSet {
     /// hashing's loops, the choice of table, the compare) is one the processor cannot guess,
     /// and those misses cost more than the work. Within a length, tokens go in groups through
     /// three stages, so that a group's reads from memory are in flight together: decode and
-    /// hash, asking for the filter words; read the filter, asking for the slots of those that
-    /// pass; read the slots.
+    /// hash, asking for the filter words; read the filter, then ask for the slots of those that
+    /// passed; read the slots.
     pub fn probe_batch(
         &self,
         tokens: &[(&[u8], usize)],

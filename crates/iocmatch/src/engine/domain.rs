@@ -233,7 +233,7 @@ impl DomainSet {
     /// caller with many suffixes asks for them all before it reads any, so that their reads
     /// overlap.
     #[inline(always)]
-    pub(crate) fn ask(&self, h: u64) {
+    pub(crate) fn prefetch_filter(&self, h: u64) {
         self.filter.prefetch(h);
     }
 

@@ -10,7 +10,8 @@
 //! touches, in front, turn away most addresses of real traffic with one to three reads, the smaller
 //! bitmaps first, from nearer caches. IPv6 indicators, far fewer in feeds, are kept in one table
 //! per prefix length (`ip6`), behind a bitmap of the first 16-bit groups some network covers. A batched
-//! IPv4 lookup runs the same steps for many addresses at once, in stages that overlap their reads.
+//! IPv4 lookup runs the same steps for many addresses at once (but for the /16 bitmap, which adds
+//! nothing there), in stages that overlap their reads.
 
 use std::net::IpAddr;
 
@@ -361,7 +362,8 @@ impl IpTable {
 
     /// Records an IPv4 network in the summaries in front of the tables: its prefix length in
     /// the masks of the /16 regions it overlaps, and those regions, /20 sectors and /24 blocks
-    /// in the bitmaps.
+    /// in the bitmaps. The three bitmaps mark the same addresses, so a sector's bit is set only
+    /// in a region whose bit is set: the batch reads the /20 bitmap alone on that account.
     fn mark_covered(&mut self, masked: u32, prefix: u8) {
         let (first, regions) = ((masked >> 16) as usize, 1 << 16u8.saturating_sub(prefix));
         for lens in &mut self.region_lens[first..first + regions] {
@@ -503,8 +505,8 @@ impl IpTable {
     /// whether an address passes a bitmap or hits a table is as good as random. Here each stage
     /// runs over a group of addresses and, but for the loop over an address's prefix lengths
     /// and a rare slow path, does not branch on what it reads (an address kept or dropped by a
-    /// conditional increment, a read it does not need made at a cached place instead), so the
-    /// reads of a group are in flight together.
+    /// conditional increment, an id read from a bucket that may not hold one and dropped), so
+    /// the reads of a group are in flight together.
     pub(crate) fn lookup_v4_batch(&self, addrs: &[(u32, usize)], out: &mut Vec<(usize, Hit)>) {
         if self.v4.is_empty() {
             return;
@@ -756,8 +758,9 @@ mod tests {
     }
 
     /// In a sparse set, where most /20 sectors and /24 blocks hold nothing, the batch's bitmap
-    /// stages admit every address that hits and turn away its neighbours one sector or one
-    /// block over, as single lookups do.
+    /// stages keep every address that hits: the batch answers each address, and its neighbours
+    /// one sector and one block over, as single lookups do. Every /20 sector of the bitmap lies
+    /// in a /16 region of the bitmap, which the batch relies on to skip the /16 bitmap.
     #[test]
     fn sparse_batches_keep_every_hit_past_the_bitmaps() {
         let mut t = IpTable::default();
@@ -797,6 +800,11 @@ mod tests {
             "every network hit by its own address"
         );
         assert_eq!(batch, single);
+        for sector in 0..1 << 20 {
+            if t.v4_sectors.contains(sector) {
+                assert!(t.v4_regions.contains(sector >> 4), "sector {sector:#x}");
+            }
+        }
     }
 
     /// IPv6 lookups, single and batched, give the hits of a naive search of every network,

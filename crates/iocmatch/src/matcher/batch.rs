@@ -18,7 +18,8 @@ impl Matcher {
     ///
     /// For batches of flows or log fields: the lookups of a batch overlap their memory reads,
     /// where single lookups wait on each in turn. A call allocates its own working space (16
-    /// bytes an address), so batches of hundreds or thousands of addresses pay for it best.
+    /// bytes an address, and 32 more reserved for IPv6 addresses, which only they touch), so
+    /// batches of hundreds or thousands of addresses pay for it best.
     ///
     /// ```
     /// use iocmatch::{How, IndicatorSet, LoadOptions};

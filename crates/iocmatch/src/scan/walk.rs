@@ -387,7 +387,7 @@ impl Walk<'_> {
                 tok.end,
                 FromHighest(tok.dots),
                 |hash, at| {
-                    domains.ask(hash);
+                    domains.prefetch_filter(hash);
                     batch.probes.push(Probe {
                         hash,
                         name: i as u32,
