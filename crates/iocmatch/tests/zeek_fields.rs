@@ -102,6 +102,36 @@ fn host_and_uri_fields_are_joined_under_an_http_header() {
 }
 
 #[test]
+fn joined_hits_keep_their_lines_past_long_sections_of_other_logs() {
+    let (set, m) = matcher();
+    // Long sections of another log, over several chunks, between HTTP sections, with fields
+    // that would join into an indicator under an HTTP header; the last line has no newline.
+    let mut log = String::from(HTTP);
+    let mut want = Vec::new();
+    for section in 0..4 {
+        log.push_str(DNS);
+        for i in 0..3000 {
+            log.push_str(&format!("{section}.{i}\tD{i}\tevil.example\t/gate.php\n"));
+        }
+        log.push_str(HTTP);
+        want.push(log.matches('\n').count());
+        log.push_str(&format!(
+            "{section}.0\tH{section}\tGET\tevil.example\t/gate.php\t-\n"
+        ));
+    }
+    log.push_str(DNS);
+    log.push_str("9.0\tD9\tevil.example\t/gate.php");
+    let got = fast(&set, &m, log.as_bytes());
+    assert_eq!(got, naive(&set, log.as_bytes()));
+    let joined: Vec<usize> = got
+        .iter()
+        .filter(|g| g.1.contains('\t'))
+        .map(|g| g.0)
+        .collect();
+    assert_eq!(joined, want);
+}
+
+#[test]
 fn the_header_reaches_every_chunk_and_every_buffer() {
     let (set, m) = matcher();
     // Well over the 64 KiB of a chunk, with the header in the first only.
