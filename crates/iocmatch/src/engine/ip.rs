@@ -658,6 +658,17 @@ mod tests {
     use super::*;
     use std::collections::HashMap;
 
+    /// A seeded xorshift sequence: the tests' addresses, the same on every run.
+    fn xorshift(seed: u64) -> impl FnMut() -> u64 {
+        let mut x = seed;
+        move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        }
+    }
+
     /// Every key finds exactly the ids stored under it, across full buckets, runs of duplicates
     /// longer than a bucket, growth, and the key 0 that empty slots also hold.
     #[test]
@@ -673,14 +684,12 @@ mod tests {
         for _ in 0..20 {
             add(&mut table, 0); // more duplicates than one bucket holds
         }
-        let mut x = 0x2545_f491_4f6c_dd1du64;
+        let mut rand = xorshift(0x2545_f491_4f6c_dd1d);
         for i in 0..5_000u32 {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            add(&mut table, x as u32);
+            let key = rand() as u32;
+            add(&mut table, key);
             if i % 500 == 0 {
-                add(&mut table, x as u32);
+                add(&mut table, key);
             }
         }
         let full = table.buckets.iter().filter(|b| b.is_full()).count();
@@ -706,13 +715,8 @@ mod tests {
     #[test]
     fn batch_lookups_agree_with_single_ones() {
         let mut t = IpTable::default();
-        let mut x = 0x9e37_79b9_7f4a_7c15u64;
-        let mut rand = move || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x as u32
-        };
+        let mut next = xorshift(0x9e37_79b9_7f4a_7c15);
+        let mut rand = move || next() as u32;
         let mut addrs = Vec::new();
         for i in 0..6_000u32 {
             let a = rand() & 0x0fff_ffff | 0x1000_0000; // all in 16.0.0.0/4
@@ -764,13 +768,8 @@ mod tests {
     #[test]
     fn sparse_batches_keep_every_hit_past_the_bitmaps() {
         let mut t = IpTable::default();
-        let mut x = 0x2545_f491_4f6c_dd1du64;
-        let mut rand = move || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x as u32
-        };
+        let mut next = xorshift(0x2545_f491_4f6c_dd1d);
+        let mut rand = move || next() as u32;
         let hosts: Vec<u32> = (0..3_000).map(|_| rand()).collect();
         for (i, &a) in hosts.iter().enumerate() {
             let net = match i % 3 {
@@ -811,11 +810,9 @@ mod tests {
     /// longest prefix first, across prefix lengths, full buckets and uncovered first groups.
     #[test]
     fn v6_lookups_agree_with_a_naive_search() {
-        let mut x = 0x2545_f491_4f6c_dd1du64;
+        let mut next = xorshift(0x2545_f491_4f6c_dd1d);
         let mut rand = move || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
+            let x = next();
             u128::from(x) << 64 | u128::from(x.rotate_left(29))
         };
         let mut t = IpTable::default();
