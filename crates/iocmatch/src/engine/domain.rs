@@ -26,6 +26,24 @@ pub struct DomainSet {
 /// token by a byte).
 const GROUP: usize = 64;
 
+/// The positions of a mask's set bits, highest first: the dots of a name from the last, read
+/// off its dot mask.
+pub(crate) struct FromHighest(pub(crate) u64);
+
+impl Iterator for FromHighest {
+    type Item = usize;
+
+    #[inline(always)]
+    fn next(&mut self) -> Option<usize> {
+        if self.0 == 0 {
+            return None;
+        }
+        let i = 63 - self.0.leading_zeros() as usize;
+        self.0 &= !(1 << i);
+        Some(i)
+    }
+}
+
 /// Valid domains have at most 127 labels (253 bytes).
 const MAX_LABELS: usize = 128;
 
@@ -157,26 +175,12 @@ impl DomainSet {
     /// dots written first.
     #[cfg(target_arch = "x86_64")]
     #[inline(always)]
-    fn name_probes(&self, tok: &[u8], mut dot: u64, i: u8, probes: &mut Vec<(u64, u8, u8)>) {
-        let (mut state, mut end, mut labels) = (self.seed, tok.len(), 0);
-        loop {
-            // The label after the highest dot left, or the first.
-            let start = (64 - dot.leading_zeros()) as usize;
-            state = push_label(state, hash_within(self.seed, tok, start, end));
-            labels += 1;
-            if labels >= self.min_labels {
-                let h = finish(state);
-                self.filter.prefetch(h);
-                // Under 64: the token is.
-                probes.push((h, start as u8, i));
-            }
-            // No indicator has more labels: the labels left need not be hashed.
-            if dot == 0 || labels == self.max_labels {
-                return;
-            }
-            end = start - 1;
-            dot ^= 1 << end;
-        }
+    fn name_probes(&self, tok: &[u8], dot: u64, i: u8, probes: &mut Vec<(u64, u8, u8)>) {
+        self.suffixes(tok, FromHighest(dot), |h, start| {
+            self.filter.prefetch(h);
+            // Under 64: the token is.
+            probes.push((h, start as u8, i));
+        });
     }
 
     /// Calls `probe(hash, start)` for each suffix of `tok` (ASCII host bytes, at most 253) that

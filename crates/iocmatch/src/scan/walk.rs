@@ -15,6 +15,7 @@ use super::build::Build;
 use super::classify::Block;
 use super::quad::{self, three_bits};
 use super::text::{emit, starts_schemeless_url, url_token};
+use crate::engine::domain::FromHighest;
 use crate::engine::{Hit, How};
 use crate::kept::Kept;
 use crate::matcher::{Inner, Match};
@@ -569,22 +570,5 @@ fn probe_idn(inner: &Inner, tok: &[u8], hits: &mut Vec<Hit>) {
     let mut buf = String::new();
     if normalize::domain_into(tok, &mut buf).is_ok() {
         inner.domains.probe_token(buf.as_bytes(), hits);
-    }
-}
-
-/// The positions of a mask's set bits, highest first.
-struct FromHighest(u64);
-
-impl Iterator for FromHighest {
-    type Item = usize;
-
-    #[inline(always)]
-    fn next(&mut self) -> Option<usize> {
-        if self.0 == 0 {
-            return None;
-        }
-        let i = 63 - self.0.leading_zeros() as usize;
-        self.0 &= !(1 << i);
-        Some(i)
     }
 }
