@@ -131,7 +131,7 @@ impl DomainSet {
                 #[cfg(target_arch = "x86_64")]
                 if (8..=64).contains(&tok.len()) {
                     match NameMasks::of(tok).valid_dots(tok.len()) {
-                        Some(dot) => self.name_probes(tok, dot, i as u8, &mut probes),
+                        Some(dot) => self.add_probes(tok, FromHighest(dot), i as u8, &mut probes),
                         None => rejected.push(q),
                     }
                     continue;
@@ -140,11 +140,7 @@ impl DomainSet {
                     rejected.push(q);
                     continue;
                 }
-                // Suffix starts are under 253, the group under 256 tokens.
-                self.suffixes(tok, dots.last_first(), |h, at| {
-                    self.filter.prefetch(h);
-                    probes.push((h, at as u8, i as u8));
-                });
+                self.add_probes(tok, dots.last_first(), i as u8, &mut probes);
             }
             // The filter, without a branch on its answer; then the slots of those that pass are
             // asked for, in a loop of their own (asks for the others would be wasted work).
@@ -169,16 +165,19 @@ impl DomainSet {
         }
     }
 
-    /// Adds the probes of token `i` of a batch's group, a valid name of 8 to 64 bytes whose
-    /// dots are `dot` (bit 0 for its first byte), and asks for their filter words:
-    /// [`DomainSet::suffixes`], with the labels read off the mask rather than from a list of
-    /// dots written first.
-    #[cfg(target_arch = "x86_64")]
+    /// Adds the probes of token `i` of a batch's group, a valid name whose dots are
+    /// `dots_from_right`, and asks for their filter words: [`DomainSet::suffixes`].
     #[inline(always)]
-    fn name_probes(&self, tok: &[u8], dot: u64, i: u8, probes: &mut Vec<(u64, u8, u8)>) {
-        self.suffixes(tok, FromHighest(dot), |h, start| {
+    fn add_probes(
+        &self,
+        tok: &[u8],
+        dots_from_right: impl Iterator<Item = usize>,
+        i: u8,
+        probes: &mut Vec<(u64, u8, u8)>,
+    ) {
+        self.suffixes(tok, dots_from_right, |h, start| {
             self.filter.prefetch(h);
-            // Under 64: the token is.
+            // Suffix starts are under 253, valid names being no longer.
             probes.push((h, start as u8, i));
         });
     }
