@@ -217,3 +217,53 @@ fn merge_by_query(out: &mut Vec<(usize, Hit)>, from: usize, more: &[(usize, Hit)
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::How;
+    use crate::indicator::IndicatorId;
+
+    /// The merge gives what a stable sort by query of `out`'s hits, then `more`'s, gives: for
+    /// lists of every mix of lengths, with queries shared within and between them, and hits
+    /// before `from` left alone.
+    #[test]
+    fn merging_by_query_equals_a_stable_sort() {
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move |below: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % below
+        };
+        let mut id = 0;
+        let mut hits = |n: u64, queries: u64, next: &mut dyn FnMut(u64) -> u64| {
+            let mut v: Vec<(usize, Hit)> = (0..n)
+                .map(|_| {
+                    id += 1;
+                    let h = Hit {
+                        indicator: IndicatorId(id),
+                        how: How::Exact,
+                    };
+                    (next(queries) as usize, h)
+                })
+                .collect();
+            v.sort_by_key(|&(q, _)| q);
+            v
+        };
+        for round in 0..2000 {
+            let (n, m, queries) = (next(12), next(12), 1 + next(8));
+            let before = hits(next(3), 100, &mut next);
+            let mine = hits(n, queries, &mut next);
+            let more = hits(m, queries, &mut next);
+            let mut want = mine.clone();
+            want.extend_from_slice(&more);
+            want.sort_by_key(|&(q, _)| q);
+            let mut got = before.clone();
+            got.extend_from_slice(&mine);
+            merge_by_query(&mut got, before.len(), &more);
+            assert_eq!(&got[..before.len()], &before[..], "round {round}");
+            assert_eq!(&got[before.len()..], &want[..], "round {round}");
+        }
+    }
+}
