@@ -126,11 +126,15 @@ fn each_block(text: &[u8], out: &mut Vec<Block>, mut block: impl FnMut(&[u8]) ->
         0
     };
     let mut chunks = text.chunks_exact(64);
-    for (i, c) in (&mut chunks).enumerate() {
+    // The places are made first and written in the loop: a `push` a block tested the capacity
+    // between the vector steps, and the compiler kept the vectors on the stack across it.
+    let from = out.len();
+    out.resize(from + text.len() / 64, Block::default());
+    for (i, (place, c)) in out[from..].iter_mut().zip(&mut chunks).enumerate() {
         if i < ahead {
             crate::prefetch::prefetch(c.as_ptr().wrapping_add(AHEAD));
         }
-        out.push(block(c));
+        *place = block(c);
     }
     let rest = chunks.remainder();
     if !rest.is_empty() {
