@@ -126,8 +126,9 @@ fn each_block(text: &[u8], out: &mut Vec<Block>, mut block: impl FnMut(&[u8]) ->
         0
     };
     let mut chunks = text.chunks_exact(64);
-    // The places are made first and written in the loop: a `push` a block tested the capacity
-    // between the vector steps, and the compiler kept the vectors on the stack across it.
+    // Written into places made first (zeroed, one store a block): a push for each block puts a
+    // capacity test between the vector steps, and the compiler keeps the vectors on the stack
+    // across it.
     let from = out.len();
     out.resize(from + text.len() / 64, Block::default());
     for (i, (place, c)) in out[from..].iter_mut().zip(&mut chunks).enumerate() {
