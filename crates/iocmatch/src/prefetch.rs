@@ -27,3 +27,19 @@ pub(crate) fn prefetch_index<T>(items: &[T], i: usize) {
         prefetch(item);
     }
 }
+
+/// Asks for the cache line holding `p` to be brought into the second-level cache, not the
+/// first: for reads asked for long before they are made (hundreds of lines at once), which
+/// in the first-level cache would push one another out before they are read.
+#[inline(always)]
+pub(crate) fn prefetch_l2<T>(p: *const T) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch never faults, whatever the address, and has no effect the program can
+    // observe; `p` is not dereferenced.
+    unsafe {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T1};
+        _mm_prefetch::<_MM_HINT_T1>(p.cast());
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = p;
+}

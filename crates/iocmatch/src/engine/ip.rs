@@ -21,7 +21,7 @@ use super::ip6::{mask_v6, V6Family};
 use super::{Hit, How};
 use crate::indicator::IndicatorId;
 use crate::kept::retain_unbranched;
-use crate::prefetch::prefetch;
+use crate::prefetch::{prefetch, prefetch_l2};
 
 /// The hit for an indicator of `prefix` bits found for an address of `bits` bits.
 pub(crate) fn hit(id: IndicatorId, prefix: u8, bits: u8) -> Hit {
@@ -35,6 +35,10 @@ pub(crate) fn hit(id: IndicatorId, prefix: u8, bits: u8) -> Hit {
 
 /// Addresses a batch lookup takes through each stage together.
 const GROUP: usize = 64;
+
+/// Addresses of an IPv4 batch whose first reads are asked for together, ahead of the stages
+/// of their groups.
+const RUN: usize = 256;
 
 /// One table probe of a batch lookup: the home bucket of the masked address in the table of
 /// its prefix length, and the query it answers.
@@ -520,72 +524,99 @@ impl IpTable {
             }
             return;
         };
+        let mut admitted = [(0u32, 0usize); RUN];
         let mut passed = [(0u32, 0usize); GROUP];
         let mut lens_of = [0u64; GROUP];
         let mut probes: Vec<Probe<'_>> = Vec::with_capacity(GROUP * 2);
-        for group in addrs.chunks(GROUP) {
-            // Stage 1: the /20 bitmap (128 KiB, from a nearer cache) for every address, which
-            // keeps those it admits (a fifth of random traffic at 1M); then, for those, the
-            // /24 bitmap word (2 MiB) and the prefix lengths of the address's region and
-            // sector are asked for, and the /24 bitmap read. Asking in a loop of its own costs
-            // a second pass over the few admitted, where asking beside the /20 bit cost three
-            // asks for every address. (The /16 bitmap, which single lookups read first, would
-            // add nothing here: every sector the /20 bitmap admits lies in a region the /16
-            // bitmap admits, and without a branch on it, both would be read.)
-            let mut n = 0;
-            for &(a, q) in group {
-                passed[n % GROUP] = (a, q); // n < GROUP: the mask only drops a bounds test
-                n += usize::from(bit(v.sectors, a >> 12));
+        for run in addrs.chunks(RUN) {
+            // Stage 1, for a run of addresses: the /20 bitmap (128 KiB, from a nearer cache)
+            // for every address, which keeps those it admits (a fifth of random traffic at
+            // 1M); then, for those, the /24 bitmap word (2 MiB) and the prefix lengths of the
+            // address's region and sector are asked for, into the second-level cache. A run's
+            // asks have the time of its groups' stages to arrive, where a group's own asks,
+            // made just before its reads, came too late for them. (The /16 bitmap, which
+            // single lookups read first, would add nothing here: every sector the /20 bitmap
+            // admits lies in a region the /16 bitmap admits, and without a branch on it, both
+            // would be read.)
+            let mut m = 0;
+            for &(a, q) in run {
+                admitted[m % RUN] = (a, q); // m < RUN: the mask only drops a bounds test
+                m += usize::from(bit(v.sectors, a >> 12));
             }
-            for &(a, _) in &passed[..n] {
-                prefetch(&v.blocks[(a >> 14) as usize]);
-                prefetch(&v.region_lens[(a >> 16) as usize]);
+            for &(a, _) in &admitted[..m] {
+                prefetch_l2(&v.blocks[(a >> 14) as usize]);
+                prefetch_l2(&v.region_lens[(a >> 16) as usize]);
                 if let Some(sector_lens) = v.sector_lens {
-                    prefetch(&sector_lens[(a >> 12) as usize]);
+                    prefetch_l2(&sector_lens[(a >> 12) as usize]);
                 }
             }
-            let n = retain_unbranched(&mut passed[..n], |&(a, _)| bit(v.blocks, a >> 8));
-            // Stage 2: the prefix lengths present in each address's /16 region and /20 sector,
-            // read for all before any is looked at, so that the branches below do not wait on
-            // the reads.
-            for (lens, &(a, _)) in lens_of.iter_mut().zip(&passed[..n]) {
-                *lens = v.lens(a);
+            for group in admitted[..m].chunks(GROUP) {
+                self.lookup_v4_group(&v, group, &mut passed, &mut lens_of, &mut probes, out);
             }
-            // Stage 3: one probe for each of those lengths, longest first; the home bucket is
-            // asked for now, to be read in stage 4.
-            probes.clear();
-            for (&(a, q), &lens) in passed[..n].iter().zip(&lens_of) {
-                let mut lens = lens;
-                while lens != 0 {
-                    let prefix = top_bit(lens);
-                    lens ^= 1 << prefix;
-                    probes.push(self.v4_probe(a, q, prefix));
+        }
+    }
+
+    /// The stages of [`IpTable::lookup_v4_batch`] after the first, for a group of the
+    /// addresses that the /20 bitmap admitted (whose reads are on their way to the
+    /// second-level cache); `passed`, `lens_of` and `probes` are working space.
+    #[inline(always)]
+    fn lookup_v4_group<'a>(
+        &'a self,
+        v: &V4View<'_>,
+        group: &[(u32, usize)],
+        passed: &mut [(u32, usize); GROUP],
+        lens_of: &mut [u64; GROUP],
+        probes: &mut Vec<Probe<'a>>,
+        out: &mut Vec<(usize, Hit)>,
+    ) {
+        // The /24 bitmap words, asked for again into the first-level cache (from the second,
+        // a short wait), then read: only addresses in a block some network touches go on.
+        for &(a, _) in group {
+            prefetch(&v.blocks[(a >> 14) as usize]);
+        }
+        let n = group.len().min(GROUP);
+        passed[..n].copy_from_slice(&group[..n]);
+        let n = retain_unbranched(&mut passed[..n], |&(a, _)| bit(v.blocks, a >> 8));
+        // Stage 2: the prefix lengths present in each address's /16 region and /20 sector,
+        // read for all before any is looked at, so that the branches below do not wait on
+        // the reads.
+        for (lens, &(a, _)) in lens_of.iter_mut().zip(&passed[..n]) {
+            *lens = v.lens(a);
+        }
+        // Stage 3: one probe for each of those lengths, longest first; the home bucket is
+        // asked for now, to be read in stage 4.
+        probes.clear();
+        for (&(a, q), &lens) in passed[..n].iter().zip(lens_of.iter()) {
+            let mut lens = lens;
+            while lens != 0 {
+                let prefix = top_bit(lens);
+                lens ^= 1 << prefix;
+                probes.push(self.v4_probe(a, q, prefix));
+            }
+        }
+        // Stage 4: the buckets. A bucket nearly always holds a network at most once, so
+        // its holder is written without a branch and kept if there is one; a second
+        // holder or a full bucket (rare, the tables being at most half full) takes the
+        // slow path, which reads on.
+        for p in probes.iter() {
+            let bucket = p.bucket;
+            let bits = bucket.holding(p.key);
+            if (bits & bits.wrapping_sub(1) != 0) | bucket.is_full() {
+                let from = out.len();
+                self.v4[usize::from(p.prefix)].each(p.key, |id| {
+                    out.push((p.query, hit(IndicatorId(id), p.prefix, 32)))
+                });
+                if out.len() - from > 1 {
+                    out[from..].sort_unstable_by_key(|(_, h)| h.indicator);
                 }
+                continue;
             }
-            // Stage 4: the buckets. A bucket nearly always holds a network at most once, so
-            // its holder is written without a branch and kept if there is one; a second
-            // holder or a full bucket (rare, the tables being at most half full) takes the
-            // slow path, which reads on.
-            for p in &probes {
-                let bucket = p.bucket;
-                let bits = bucket.holding(p.key);
-                if (bits & bits.wrapping_sub(1) != 0) | bucket.is_full() {
-                    let from = out.len();
-                    self.v4[usize::from(p.prefix)].each(p.key, |id| {
-                        out.push((p.query, hit(IndicatorId(id), p.prefix, 32)))
-                    });
-                    if out.len() - from > 1 {
-                        out[from..].sort_unstable_by_key(|(_, h)| h.indicator);
-                    }
-                    continue;
-                }
-                // With no holder, `bits` is 0 and its 32 trailing zeros wrap to slot 0: an id is
-                // read all the same, and dropped below.
-                let id = bucket.ids[(bits.trailing_zeros() as usize) % BUCKET];
-                let keep = out.len() + usize::from(bits != 0);
-                out.push((p.query, hit(IndicatorId(id), p.prefix, 32)));
-                out.truncate(keep);
-            }
+            // With no holder, `bits` is 0 and its 32 trailing zeros wrap to slot 0: an id is
+            // read all the same, and dropped below.
+            let id = bucket.ids[(bits.trailing_zeros() as usize) % BUCKET];
+            let keep = out.len() + usize::from(bits != 0);
+            out.push((p.query, hit(IndicatorId(id), p.prefix, 32)));
+            out.truncate(keep);
         }
     }
 
