@@ -33,7 +33,7 @@ pub(crate) fn hit(id: IndicatorId, prefix: u8, bits: u8) -> Hit {
     Hit { indicator: id, how }
 }
 
-/// Addresses a batch lookup takes through each stage together.
+/// Addresses an IPv4 batch takes together through each stage after the first.
 const GROUP: usize = 64;
 
 /// Addresses of an IPv4 batch whose first reads are asked for together, ahead of the stages
@@ -507,10 +507,10 @@ impl IpTable {
     /// Built for throughput rather than for one answer's latency. Single lookups spend most of
     /// their time waiting: each read is known only once the branch before it is settled, and
     /// whether an address passes a bitmap or hits a table is as good as random. Here each stage
-    /// runs over a group of addresses and, but for the loop over an address's prefix lengths
-    /// and a rare slow path, does not branch on what it reads (an address kept or dropped by a
-    /// conditional increment, an id read from a bucket that may not hold one and dropped), so
-    /// the reads of a group are in flight together.
+    /// runs over a run or a group of addresses and, but for the loop over an address's prefix
+    /// lengths and a rare slow path, does not branch on what it reads (an address kept or
+    /// dropped by a conditional increment, an id read from a bucket that may not hold one and
+    /// dropped), so the reads of a run or a group are in flight together.
     pub(crate) fn lookup_v4_batch(&self, addrs: &[(u32, usize)], out: &mut Vec<(usize, Hit)>) {
         if self.v4.is_empty() {
             return;
@@ -532,9 +532,10 @@ impl IpTable {
             // Stage 1, for a run of addresses: the /20 bitmap (128 KiB, from a nearer cache)
             // for every address, which keeps those it admits (a fifth of random traffic at
             // 1M); then, for those, the /24 bitmap word (2 MiB) and the prefix lengths of the
-            // address's region and sector are asked for, into the second-level cache. A run's
-            // asks have the time of its groups' stages to arrive, where a group's own asks,
-            // made just before its reads, came too late for them. (The /16 bitmap, which
+            // address's region and sector are asked for, into the second-level cache. A run
+            // has four times the reads of a group in flight together, and each has longer to
+            // arrive: a group's own asks, made just before its reads, leave too little time for
+            // reads from memory. (The /16 bitmap, which
             // single lookups read first, would add nothing here: every sector the /20 bitmap
             // admits lies in a region the /16 bitmap admits, and without a branch on it, both
             // would be read.)
