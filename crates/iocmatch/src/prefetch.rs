@@ -7,15 +7,7 @@
 /// it reads nothing the program sees, and does nothing where the CPU has no such instruction.
 #[inline(always)]
 pub(crate) fn prefetch<T>(p: *const T) {
-    #[cfg(target_arch = "x86_64")]
-    // SAFETY: a prefetch never faults, whatever the address, and has no effect the program can
-    // observe; `p` is not dereferenced.
-    unsafe {
-        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-        _mm_prefetch::<_MM_HINT_T0>(p.cast());
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = p;
+    ask::<false, T>(p)
 }
 
 /// [`prefetch`] of `items[i]`, where there is one: tables that may be empty, and indexes taken
@@ -33,12 +25,22 @@ pub(crate) fn prefetch_index<T>(items: &[T], i: usize) {
 /// batch's runs, where the same asks into the first-level cache were slower).
 #[inline(always)]
 pub(crate) fn prefetch_l2<T>(p: *const T) {
+    ask::<true, T>(p)
+}
+
+/// The prefetch instruction, into the second-level cache or the first.
+#[inline(always)]
+fn ask<const SECOND_LEVEL: bool, T>(p: *const T) {
     #[cfg(target_arch = "x86_64")]
     // SAFETY: a prefetch never faults, whatever the address, and has no effect the program can
     // observe; `p` is not dereferenced.
     unsafe {
-        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T1};
-        _mm_prefetch::<_MM_HINT_T1>(p.cast());
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0, _MM_HINT_T1};
+        if SECOND_LEVEL {
+            _mm_prefetch::<_MM_HINT_T1>(p.cast());
+        } else {
+            _mm_prefetch::<_MM_HINT_T0>(p.cast());
+        }
     }
     #[cfg(not(target_arch = "x86_64"))]
     let _ = p;

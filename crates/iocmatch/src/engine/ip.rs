@@ -525,7 +525,6 @@ impl IpTable {
             return;
         };
         let mut admitted = [(0u32, 0usize); RUN];
-        let mut passed = [(0u32, 0usize); GROUP];
         let mut lens_of = [0u64; GROUP];
         let mut probes: Vec<Probe<'_>> = Vec::with_capacity(GROUP * 2);
         for run in addrs.chunks(RUN) {
@@ -535,10 +534,9 @@ impl IpTable {
             // address's region and sector are asked for, into the second-level cache. A run
             // has four times the reads of a group in flight together, and each has longer to
             // arrive: a group's own asks, made just before its reads, leave too little time for
-            // reads from memory. (The /16 bitmap, which
-            // single lookups read first, would add nothing here: every sector the /20 bitmap
-            // admits lies in a region the /16 bitmap admits, and without a branch on it, both
-            // would be read.)
+            // reads from memory. (The /16 bitmap, which single lookups read first, would add
+            // nothing here: every sector the /20 bitmap admits lies in a region the /16 bitmap
+            // admits, and without a branch on it, both would be read.)
             let mut m = 0;
             for &(a, q) in run {
                 admitted[m % RUN] = (a, q); // m < RUN: the mask only drops a bounds test
@@ -551,43 +549,41 @@ impl IpTable {
                     prefetch_l2(&sector_lens[(a >> 12) as usize]);
                 }
             }
-            for group in admitted[..m].chunks(GROUP) {
-                self.lookup_v4_group(&v, group, &mut passed, &mut lens_of, &mut probes, out);
+            for group in admitted[..m].chunks_mut(GROUP) {
+                self.lookup_v4_group(&v, group, &mut lens_of, &mut probes, out);
             }
         }
     }
 
-    /// The stages of [`IpTable::lookup_v4_batch`] after the first, for a group of the
-    /// addresses that the /20 bitmap admitted (whose reads are on their way to the
-    /// second-level cache); `passed`, `lens_of` and `probes` are working space.
+    /// The stages of [`IpTable::lookup_v4_batch`] after the first, for a group of at most
+    /// `GROUP` addresses that the /20 bitmap admitted (whose reads are on their way to the
+    /// second-level cache), kept in place; `lens_of` and `probes` are working space.
     #[inline(always)]
     fn lookup_v4_group<'a>(
         &'a self,
         v: &V4View<'_>,
-        group: &[(u32, usize)],
-        passed: &mut [(u32, usize); GROUP],
+        group: &mut [(u32, usize)],
         lens_of: &mut [u64; GROUP],
         probes: &mut Vec<Probe<'a>>,
         out: &mut Vec<(usize, Hit)>,
     ) {
         // The /24 bitmap words, asked for again into the first-level cache (from the second,
         // a short wait), then read: only addresses in a block some network touches go on.
-        for &(a, _) in group {
+        for &(a, _) in group.iter() {
             prefetch(&v.blocks[(a >> 14) as usize]);
         }
-        let n = group.len().min(GROUP);
-        passed[..n].copy_from_slice(&group[..n]);
-        let n = retain_unbranched(&mut passed[..n], |&(a, _)| bit(v.blocks, a >> 8));
+        let n = retain_unbranched(group, |&(a, _)| bit(v.blocks, a >> 8));
+        let passed = &group[..n];
         // Stage 2: the prefix lengths present in each address's /16 region and /20 sector,
         // read for all before any is looked at, so that the branches below do not wait on
         // the reads.
-        for (lens, &(a, _)) in lens_of.iter_mut().zip(&passed[..n]) {
+        for (lens, &(a, _)) in lens_of.iter_mut().zip(passed) {
             *lens = v.lens(a);
         }
         // Stage 3: one probe for each of those lengths, longest first; the home bucket is
         // asked for now, to be read in stage 4.
         probes.clear();
-        for (&(a, q), &lens) in passed[..n].iter().zip(lens_of.iter()) {
+        for (&(a, q), &lens) in passed.iter().zip(lens_of.iter()) {
             let mut lens = lens;
             while lens != 0 {
                 let prefix = top_bit(lens);
