@@ -1,0 +1,99 @@
+//! The `ab` tool end to end, with two stand-in builds: shell scripts that log their runs and
+//! print a fixed figure.
+
+#![cfg(unix)]
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Writes an executable script that appends `name` to the log file it is given and prints
+/// `output`.
+fn stand_in(dir: &Path, name: &str, output: &str) -> PathBuf {
+    let path = dir.join(name);
+    let script = format!("#!/bin/sh\necho {name} >> \"$1\"\nprintf '%s\\n' '{output}'\n");
+    std::fs::write(&path, script).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    path
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("iocmatch-ab-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn pairs_alternate_and_the_summary_compares_the_figures() {
+    let dir = temp_dir("pairs");
+    let before = stand_in(&dir, "before", "indicators=10 scan_mb_s=100.0 threads=1");
+    let after = stand_in(&dir, "after", "indicators=10 scan_mb_s=125.0 threads=1");
+    let log = dir.join("runs.log");
+    let out = Command::new(env!("CARGO_BIN_EXE_ab"))
+        .args([
+            before.to_str().unwrap(),
+            after.to_str().unwrap(),
+            "--pairs",
+            "3",
+            "--",
+        ])
+        .arg(&log)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            "pair 1: before 100 after 125",
+            "pair 2: before 100 after 125",
+            "pair 3: before 100 after 125",
+            "before mean 100.00 (100.00-100.00); after mean 125.00 (125.00-125.00); \
+             after/before 1.250; after higher in 3 of 3",
+        ]
+    );
+    // The first of each pair takes turns.
+    let runs = std::fs::read_to_string(&log).unwrap();
+    assert_eq!(
+        runs.lines().collect::<Vec<_>>(),
+        ["before", "after", "after", "before", "before", "after"]
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_missing_figure_or_a_failed_run_is_an_error() {
+    let dir = temp_dir("errors");
+    let before = stand_in(&dir, "before", "scan_mb_s=100.0");
+    let silent = stand_in(&dir, "silent", "nothing to read here");
+    let log = dir.join("runs.log");
+    let run = |a: &Path, b: &Path, extra: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_ab"))
+            .args([a.to_str().unwrap(), b.to_str().unwrap()])
+            .args(extra)
+            .arg("--")
+            .arg(&log)
+            .output()
+            .unwrap()
+    };
+    let out = run(&before, &silent, &[]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("no number after \"scan_mb_s=\""), "{err}");
+    assert!(err.contains("nothing to read here"), "{err}");
+
+    let out = run(&before, &dir.join("absent"), &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("absent"));
+
+    let out = run(&before, &before, &["--pairs", "0"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--pairs must be at least 1"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
