@@ -3,6 +3,8 @@
 
 #![cfg(unix)]
 
+use std::ffi::OsStr;
+use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -17,30 +19,49 @@ fn stand_in(dir: &Path, name: &str, output: &str) -> PathBuf {
     path
 }
 
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("iocmatch-ab-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+/// A directory of the test's own under Cargo's scratch space for tests (not the system's
+/// temporary directory, which may not allow running scripts), removed when dropped.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> TempDir {
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+            .join(format!("iocmatch-ab-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        TempDir(dir)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Runs `ab` with `args`.
+fn ab(args: &[&OsStr]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_ab"))
+        .args(args)
+        .output()
+        .unwrap()
 }
 
 #[test]
 fn pairs_alternate_and_the_summary_compares_the_figures() {
-    let dir = temp_dir("pairs");
-    let before = stand_in(&dir, "before", "indicators=10 scan_mb_s=100.0 threads=1");
-    let after = stand_in(&dir, "after", "indicators=10 scan_mb_s=125.0 threads=1");
+    let tmp = TempDir::new("pairs");
+    let dir = &tmp.0;
+    let before = stand_in(dir, "before", "indicators=10 scan_mb_s=100.0 threads=1");
+    let after = stand_in(dir, "after", "indicators=10 scan_mb_s=125.0 threads=1");
     let log = dir.join("runs.log");
-    let out = Command::new(env!("CARGO_BIN_EXE_ab"))
-        .args([
-            before.to_str().unwrap(),
-            after.to_str().unwrap(),
-            "--pairs",
-            "3",
-            "--",
-        ])
-        .arg(&log)
-        .output()
-        .unwrap();
+    let out = ab(&[
+        before.as_os_str(),
+        after.as_os_str(),
+        OsStr::new("--pairs"),
+        OsStr::new("3"),
+        OsStr::new("--"),
+        log.as_os_str(),
+    ]);
     assert!(
         out.status.success(),
         "{}",
@@ -64,23 +85,20 @@ fn pairs_alternate_and_the_summary_compares_the_figures() {
         runs.lines().collect::<Vec<_>>(),
         ["before", "after", "after", "before", "before", "after"]
     );
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
 fn a_missing_figure_or_a_failed_run_is_an_error() {
-    let dir = temp_dir("errors");
-    let before = stand_in(&dir, "before", "scan_mb_s=100.0");
-    let silent = stand_in(&dir, "silent", "nothing to read here");
+    let tmp = TempDir::new("errors");
+    let dir = &tmp.0;
+    let before = stand_in(dir, "before", "scan_mb_s=100.0");
+    let silent = stand_in(dir, "silent", "nothing to read here");
     let log = dir.join("runs.log");
     let run = |a: &Path, b: &Path, extra: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_ab"))
-            .args([a.to_str().unwrap(), b.to_str().unwrap()])
-            .args(extra)
-            .arg("--")
-            .arg(&log)
-            .output()
-            .unwrap()
+        let mut args = vec![a.as_os_str(), b.as_os_str()];
+        args.extend(extra.iter().map(OsStr::new));
+        args.extend([OsStr::new("--"), log.as_os_str()]);
+        ab(&args)
     };
     let out = run(&before, &silent, &[]);
     assert_eq!(out.status.code(), Some(2));
@@ -95,5 +113,27 @@ fn a_missing_figure_or_a_failed_run_is_an_error() {
     let out = run(&before, &before, &["--pairs", "0"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--pairs must be at least 1"));
-    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn wrong_arguments_say_what_is_wrong() {
+    let cases: [(&[&str], &str); 5] = [
+        (&["a"], "usage: ab BEFORE AFTER"),
+        (&["a", "b", "c"], "usage: ab BEFORE AFTER"),
+        (&["a", "b", "--fast"], "unknown option --fast"),
+        (&["a", "b", "--pairs"], "--pairs needs a value"),
+        (&["a", "b", "--pairs", "six"], "invalid number \"six\""),
+    ];
+    for (args, want) in cases {
+        let args: Vec<&OsStr> = args.iter().map(OsStr::new).collect();
+        let out = ab(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(want), "{args:?}: {err}");
+    }
+    // An argument that is not UTF-8 is refused, not a panic.
+    let bad = OsStr::from_bytes(b"\xff");
+    let out = ab(&[bad, OsStr::new("b")]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is not UTF-8"));
 }

@@ -6,10 +6,13 @@
 //! Usage: ab BEFORE AFTER [--pairs N] [--figure TEXT] -- ARGS...
 //!
 //! BEFORE and AFTER are two copies of one program (`scan-speed`, `lookup-speed`), each run with
-//! ARGS. The figure is the first number after the first TEXT in a run's output (stdout, then
-//! stderr); TEXT is `scan_mb_s=` unless given (for `lookup-speed`, a lookup's name and colon,
-//! such as `"hash, batches of 1024:"`). Prints each pair, then each build's mean and range, the
-//! ratio of the means, and in how many pairs AFTER's figure was the higher.
+//! ARGS; a name without a `/` is looked up on the `PATH`, as a shell would. N is 6 unless given,
+//! an even number so that each build runs first equally often. The figure is the plain decimal
+//! number (digits, at most one point) that follows the first TEXT in a run's output (stdout,
+//! then stderr), after any spaces; TEXT is `scan_mb_s=` unless given (for `lookup-speed`, a
+//! lookup's name and colon, such as `"hash, batches of 1024:"`). Prints each pair, then each
+//! build's mean and range, the ratio of the means, and in how many pairs AFTER's figure was the
+//! higher (for rates, the pairs in which the change was faster).
 //!
 //! Example, a change to the digest batch:
 //!   cp target/release/lookup-speed /tmp/before   # built before the change
@@ -18,6 +21,7 @@
 //!     --figure "hash, batches of 1024:" -- /tmp/corpus/indicators.txt \
 //!     --only "hash, batches" --rounds 10
 
+use std::io::Write;
 use std::process::Command;
 
 fn main() {
@@ -30,8 +34,15 @@ fn main() {
 const USAGE: &str = "usage: ab BEFORE AFTER [--pairs N] [--figure TEXT] -- ARGS...";
 
 fn run() -> Result<(), String> {
-    let mut args = std::env::args().skip(1);
-    let (mut builds, mut pairs, mut figure) = (Vec::new(), 5usize, "scan_mb_s=".to_string());
+    let args: Vec<String> = std::env::args_os()
+        .skip(1)
+        .map(|a| {
+            a.into_string()
+                .map_err(|a| format!("argument {a:?} is not UTF-8"))
+        })
+        .collect::<Result<_, _>>()?;
+    let mut args = args.into_iter();
+    let (mut builds, mut pairs, mut figure) = (Vec::new(), 6usize, "scan_mb_s=".to_string());
     let mut rest = Vec::new();
     while let Some(a) = args.next() {
         match a.as_str() {
@@ -51,7 +62,9 @@ fn run() -> Result<(), String> {
     if pairs == 0 {
         return Err("--pairs must be at least 1".into());
     }
-    let mut results = Vec::with_capacity(pairs);
+    let mut stdout = std::io::stdout().lock();
+    let mut say = |line: String| writeln!(stdout, "{line}").map_err(|e| format!("stdout: {e}"));
+    let mut results = Vec::new();
     for pair in 0..pairs {
         // The first of each pair takes turns, so that neither build always runs first.
         let (b, a) = if pair % 2 == 0 {
@@ -61,11 +74,10 @@ fn run() -> Result<(), String> {
             let a = measure(after, &rest, &figure)?;
             (measure(before, &rest, &figure)?, a)
         };
-        println!("pair {}: before {b} after {a}", pair + 1);
+        say(format!("pair {}: before {b} after {a}", pair + 1))?;
         results.push((b, a));
     }
-    println!("{}", Summary::of(&results));
-    Ok(())
+    say(Summary::of(&results).to_string())
 }
 
 /// Runs `program` with `args` and reads its figure.
@@ -87,8 +99,8 @@ fn measure(program: &str, args: &[String], figure: &str) -> Result<f64, String> 
     ))
 }
 
-/// The first number (digits with at most one point) after the first `text` in `output`,
-/// spaces between them skipped.
+/// The plain decimal number (digits, at most one point) that follows the first `text` in
+/// `output`, after any spaces; none if something else follows it.
 fn figure_after(output: &str, text: &str) -> Option<f64> {
     let at = output.find(text)? + text.len();
     let rest = output[at..].trim_start_matches(' ');
@@ -163,12 +175,15 @@ mod tests {
         assert_eq!(figure_after(lookups, "ip:"), Some(36.3));
         // A second point ends the number; no number, or no text, is no figure.
         assert_eq!(figure_after("v=1.2.3", "v="), Some(1.2));
+        assert_eq!(figure_after("rate=951.3MB/s", "rate="), Some(951.3));
+        assert_eq!(figure_after("rate=.5", "rate="), Some(0.5));
         assert_eq!(figure_after("scan_mb_s=fast", "scan_mb_s="), None);
+        assert_eq!(figure_after("rate=-3", "rate="), None);
         assert_eq!(figure_after(scan, "missing="), None);
     }
 
     #[test]
-    fn the_summary_counts_the_pairs_after_won() {
+    fn the_summary_counts_the_pairs_where_after_is_higher() {
         let s = Summary::of(&[(100.0, 110.0), (104.0, 102.0), (96.0, 111.0)]);
         assert_eq!(s.before, (100.0, 96.0, 104.0));
         assert_eq!(s.after, (107.66666666666667, 102.0, 111.0));
@@ -178,7 +193,7 @@ mod tests {
             "before mean 100.00 (96.00-104.00); after mean 107.67 (102.00-111.00); \
              after/before 1.077; after higher in 2 of 3"
         );
-        // A tie is not a win.
+        // A tie is not higher.
         assert_eq!(Summary::of(&[(5.0, 5.0)]).higher, 0);
     }
 }
