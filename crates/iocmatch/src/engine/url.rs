@@ -50,10 +50,17 @@ impl UrlSet {
     /// that need more than case folding to canonicalise (IDN, brackets) always may.
     #[inline]
     pub fn may_match_host(&self, host: &[u8]) -> bool {
-        let host = host.strip_suffix(b".").unwrap_or(host);
         if !host.is_ascii() || host.first() == Some(&b'[') {
             return true;
         }
+        self.may_match_plain_host(host)
+    }
+
+    /// [`UrlSet::may_match_host`] of a host known to be ASCII letters, digits, `.`, `-` and `_`
+    /// alone, which need not be checked again.
+    #[inline]
+    pub(crate) fn may_match_plain_host(&self, host: &[u8]) -> bool {
+        let host = host.strip_suffix(b".").unwrap_or(host);
         self.hosts.may_contain(hash_fwd(self.seed, host))
     }
 

@@ -15,7 +15,7 @@ use std::sync::LazyLock;
 
 use memchr::memmem;
 
-use super::url_join::{joinable_host, UrlJoin};
+use super::url_join::{JoinHost, UrlJoin};
 use crate::matcher::{Inner, Match};
 
 /// A key's name in quotes, as a searcher built once: building one costs more than searching a
@@ -70,7 +70,8 @@ pub(crate) fn url_keys(inner: &Inner, chunk: &[u8], found: &mut Vec<Match>) {
     }
 }
 
-/// Joins the pairs of the line `chunk[start..end]`, whose first path key may be at `first`.
+/// Joins the pairs of the line `chunk[start..end]` whose host is one to join; its first path
+/// key may be at `first`.
 fn join_line(
     inner: &Inner,
     join: &mut UrlJoin,
@@ -80,9 +81,12 @@ fn join_line(
     found: &mut Vec<Match>,
 ) {
     for (host, path) in pairs(&chunk[start..end], first) {
+        let Some(joined) = JoinHost::of(&host.value) else {
+            continue;
+        };
         let from = start + host.at.min(path.at);
         let to = start + (host.at + host.raw_len).max(path.at + path.raw_len);
-        found.extend(join.hits(inner, &host.value, &path.value).map(|h| Match {
+        found.extend(join.hits(inner, joined, &path.value).map(|h| Match {
             start: from,
             end: to,
             indicator: h.indicator,
@@ -100,8 +104,8 @@ struct Value<'a> {
 }
 
 /// The (host, path) values of `line` under the keys of each pair of [`PAIRS`] where both are
-/// there, the host is set and is an authority, and the path is a path (`/...`). No path key
-/// starts before `first`.
+/// there and the path is a path (`/...`); the caller judges the host ([`JoinHost`]). No path
+/// key starts before `first`.
 fn pairs(line: &[u8], first: usize) -> impl Iterator<Item = (Value<'_>, Value<'_>)> {
     // The first key of each path name, and its value if it reads.
     let mut paths: [Option<Option<Value>>; 2] = [None, None];
@@ -120,8 +124,7 @@ fn pairs(line: &[u8], first: usize) -> impl Iterator<Item = (Value<'_>, Value<'_
         .zip(HOST_KEYS.iter())
         .filter_map(move |(path, host_key)| {
             let path = path.flatten().filter(|p| p.value.first() == Some(&b'/'))?;
-            let host = value_of(line, host_key)?;
-            joinable_host(&host.value).then_some((host, path))
+            Some((value_of(line, host_key)?, path))
         })
 }
 
