@@ -84,8 +84,8 @@ fn to_lines(buf: &[u8], base: usize, found: Vec<Match>) -> (Vec<LineMatch>, usiz
             _ => {
                 let from = current.map_or(0, |line| line.next);
                 let before = &buf[from..x.start];
-                let number = current.map_or(0, |line| line.number + 1)
-                    + memchr::memchr_iter(b'\n', before).count();
+                let number =
+                    current.map_or(0, |line| line.number + 1) + bytecount::count(before, b'\n');
                 let start = memchr::memrchr(b'\n', before).map_or(from, |i| from + i + 1);
                 let nl = memchr::memchr(b'\n', &buf[x.start..]).map_or(buf.len(), |i| x.start + i);
                 let end = if nl > start && buf[nl - 1] == b'\r' {
@@ -142,9 +142,12 @@ pub(crate) fn lines(buf: &[u8]) -> impl Iterator<Item = (usize, usize, usize)> +
     })
 }
 
-/// The number of lines: one per `\n`, and one more for text after the last.
+/// The number of lines: one per `\n`, and one more for text after the last. Counted by
+/// `bytecount`, which sums a vector's matches over many steps before it adds them up, where a
+/// count by memchr's search takes a mask and its population count every step (1.4 % of the
+/// scan's instructions on Zeek TSV at 1M indicators).
 fn line_count(buf: &[u8]) -> usize {
-    memchr::memchr_iter(b'\n', buf).count() + usize::from(buf.last().is_some_and(|&b| b != b'\n'))
+    bytecount::count(buf, b'\n') + usize::from(buf.last().is_some_and(|&b| b != b'\n'))
 }
 
 /// Appends the matches of every line of `buf` to `out`, in input order; returns the number of
