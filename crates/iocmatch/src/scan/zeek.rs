@@ -75,31 +75,40 @@ const MAX_COLUMN: usize = 63;
 /// SSE2): the fields before an HTTP log's host are short and many, and a call into memchr per
 /// field costs more than the search.
 fn tabs_into(line: &[u8], out: &mut [usize]) -> usize {
+    tabs_by::<STEP>(line, out, tab_mask)
+}
+
+/// [`tabs_into`] with `mask` giving the tabs of each `STEPS` bytes (bit i: byte i).
+#[inline(always)]
+fn tabs_by<const STEPS: usize>(
+    line: &[u8],
+    out: &mut [usize],
+    mask: impl Fn(&[u8]) -> u64,
+) -> usize {
     let mut n = 0;
-    // Appends the tabs that `mask`'s bits mark (bit i: byte `base + i`); false when `out` is
-    // full.
-    let mut add = |mut mask: u64, base: usize| {
-        while mask != 0 {
+    // Appends the tabs that `bits` marks (bit i: byte `base + i`); false when `out` is full.
+    let mut add = |mut bits: u64, base: usize| {
+        while bits != 0 {
             if n == out.len() {
                 return false;
             }
-            out[n] = base + mask.trailing_zeros() as usize;
+            out[n] = base + bits.trailing_zeros() as usize;
             n += 1;
-            mask &= mask - 1;
+            bits &= bits - 1;
         }
         true
     };
-    let mut steps = line.chunks_exact(STEP);
+    let mut steps = line.chunks_exact(STEPS);
     let mut base = 0;
     for step in steps.by_ref() {
-        if !add(tab_mask(step), base) {
+        if !add(mask(step), base) {
             return n;
         }
-        base += STEP;
+        base += STEPS;
     }
-    let mut rest = [0u8; STEP];
+    let mut rest = [0u8; STEPS];
     rest[..steps.remainder().len()].copy_from_slice(steps.remainder());
-    add(tab_mask(&rest), base);
+    add(mask(&rest), base);
     n
 }
 
@@ -134,7 +143,7 @@ fn tab_mask_sse2(step: &[u8]) -> u64 {
 /// xored with tabs that is zero, exactly (no borrow between bytes), gathered into bits.
 #[cfg_attr(
     all(target_arch = "x86_64", target_feature = "sse2"),
-    allow(dead_code) // tested against the SSE2 form
+    allow(dead_code) // there, only the tests call it
 )]
 #[inline(always)]
 fn tab_mask_word(step: &[u8]) -> u64 {
@@ -258,6 +267,9 @@ mod tests {
         );
     }
 
+    /// A search for a line's tabs, as [`tabs_into`].
+    type TabSearch = dyn Fn(&[u8], &mut [usize]) -> usize;
+
     #[test]
     fn tabs_are_found_a_step_at_a_time_as_byte_by_byte() {
         let mut line = Vec::new();
@@ -272,12 +284,18 @@ mod tests {
                     }
                 }));
                 let want: Vec<usize> = (0..len).filter(|&i| line[i] == b'\t').collect();
-                let mut out = [0usize; 64];
-                let n = tabs_into(&line, &mut out);
-                assert_eq!(&out[..n], &want[..want.len().min(64)], "{line:?}");
-                let mut few = [0usize; 3];
-                let n = tabs_into(&line, &mut few);
-                assert_eq!(&few[..n], &want[..want.len().min(3)], "{line:?}");
+                // The build's form, and the word form that builds without SSE2 use.
+                let forms: [&TabSearch; 2] = [&tabs_into, &|line, out| {
+                    tabs_by::<8>(line, out, tab_mask_word)
+                }];
+                for tabs in forms {
+                    let mut out = [0usize; 64];
+                    let n = tabs(&line, &mut out);
+                    assert_eq!(&out[..n], &want[..want.len().min(64)], "{line:?}");
+                    let mut few = [0usize; 3];
+                    let n = tabs(&line, &mut few);
+                    assert_eq!(&few[..n], &want[..want.len().min(3)], "{line:?}");
+                }
             }
         }
     }
