@@ -78,9 +78,9 @@ fn tabs_into(line: &[u8], out: &mut [usize]) -> usize {
     tabs_by::<STEP>(line, out, tab_mask)
 }
 
-/// [`tabs_into`] with `mask` giving the tabs of each `STEPS` bytes (bit i: byte i).
+/// [`tabs_into`], `BYTES` bytes a step, with `mask` giving a step's tabs (bit i: byte i).
 #[inline(always)]
-fn tabs_by<const STEPS: usize>(
+fn tabs_by<const BYTES: usize>(
     line: &[u8],
     out: &mut [usize],
     mask: impl Fn(&[u8]) -> u64,
@@ -98,15 +98,15 @@ fn tabs_by<const STEPS: usize>(
         }
         true
     };
-    let mut steps = line.chunks_exact(STEPS);
+    let mut steps = line.chunks_exact(BYTES);
     let mut base = 0;
     for step in steps.by_ref() {
         if !add(mask(step), base) {
             return n;
         }
-        base += STEPS;
+        base += BYTES;
     }
-    let mut rest = [0u8; STEPS];
+    let mut rest = [0u8; BYTES];
     rest[..steps.remainder().len()].copy_from_slice(steps.remainder());
     add(mask(&rest), base);
     n
