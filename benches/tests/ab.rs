@@ -47,6 +47,15 @@ fn ab(args: &[&OsStr]) -> std::process::Output {
         .unwrap()
 }
 
+/// Runs `ab` on the builds `before` and `after` with the options `extra`, each build given the
+/// log file `log` to append its runs to.
+fn ab_on(before: &Path, after: &Path, extra: &[&str], log: &Path) -> std::process::Output {
+    let mut args = vec![before.as_os_str(), after.as_os_str()];
+    args.extend(extra.iter().map(OsStr::new));
+    args.extend([OsStr::new("--"), log.as_os_str()]);
+    ab(&args)
+}
+
 #[test]
 fn pairs_alternate_and_the_summary_compares_the_figures() {
     let tmp = TempDir::new("pairs");
@@ -54,14 +63,7 @@ fn pairs_alternate_and_the_summary_compares_the_figures() {
     let before = stand_in(dir, "before", "indicators=10 scan_mb_s=100.0 threads=1");
     let after = stand_in(dir, "after", "indicators=10 scan_mb_s=125.0 threads=1");
     let log = dir.join("runs.log");
-    let out = ab(&[
-        before.as_os_str(),
-        after.as_os_str(),
-        OsStr::new("--pairs"),
-        OsStr::new("3"),
-        OsStr::new("--"),
-        log.as_os_str(),
-    ]);
+    let out = ab_on(&before, &after, &["--pairs", "3"], &log);
     assert!(
         out.status.success(),
         "{}",
@@ -94,12 +96,7 @@ fn a_missing_figure_or_a_failed_run_is_an_error() {
     let before = stand_in(dir, "before", "scan_mb_s=100.0");
     let silent = stand_in(dir, "silent", "nothing to read here");
     let log = dir.join("runs.log");
-    let run = |a: &Path, b: &Path, extra: &[&str]| {
-        let mut args = vec![a.as_os_str(), b.as_os_str()];
-        args.extend(extra.iter().map(OsStr::new));
-        args.extend([OsStr::new("--"), log.as_os_str()]);
-        ab(&args)
-    };
+    let run = |a: &Path, b: &Path, extra: &[&str]| ab_on(a, b, extra, &log);
     let out = run(&before, &silent, &[]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);

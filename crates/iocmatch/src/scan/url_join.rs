@@ -2,6 +2,7 @@
 //! and in JSON log keys ([`super::json_log`]): which hosts are joined, and the URL lookup of
 //! the two joined.
 
+use super::boundary::is_host_byte;
 use crate::engine::url::authority_host;
 use crate::engine::Hit;
 use crate::matcher::Inner;
@@ -49,12 +50,12 @@ const HOST_BYTES: [u8; 256] = {
     let mut i = 0;
     while i < 256 {
         let b = i as u8;
-        t[i] = if b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_') {
+        t[i] = if b >= 0x80 {
+            NON_ASCII
+        } else if is_host_byte(b) {
             PLAIN
         } else if matches!(b, b':' | b'[' | b']' | b'@') {
             AUTHORITY
-        } else if b >= 0x80 {
-            NON_ASCII
         } else {
             OTHER
         };

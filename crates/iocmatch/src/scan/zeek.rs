@@ -8,6 +8,7 @@
 
 use super::lines::lines;
 use super::url_join::{JoinHost, UrlJoin};
+use crate::engine::hashing::word;
 use crate::matcher::{Inner, LineMatch, Match};
 
 /// Where the `host` and `uri` columns of a Zeek TSV section stand (0-based field indices).
@@ -128,8 +129,7 @@ use tab_mask_word as tab_mask;
 #[inline(always)]
 fn tab_mask_sse2(step: &[u8]) -> u64 {
     use std::arch::x86_64::{_mm_cmpeq_epi8, _mm_movemask_epi8, _mm_set1_epi8, _mm_set_epi64x};
-    let word = |at: usize| i64::from_le_bytes(step[at..at + 8].try_into().expect("eight bytes"));
-    let (lo, hi) = (word(0), word(8));
+    let (lo, hi) = (word(step) as i64, word(&step[8..]) as i64);
     // SAFETY: these SSE2 instructions read and write registers only, and the build targets
     // processors with SSE2 (checked by the `cfg` above; every x86-64 processor has it).
     let mask = unsafe {
@@ -149,7 +149,7 @@ fn tab_mask_sse2(step: &[u8]) -> u64 {
 fn tab_mask_word(step: &[u8]) -> u64 {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
-    let x = u64::from_le_bytes(step.try_into().expect("eight bytes")) ^ (ONES * u64::from(b'\t'));
+    let x = word(step) ^ (ONES * u64::from(b'\t'));
     let mut zeros = !(((x & LOW7) + LOW7) | x | LOW7);
     let mut mask = 0;
     while zeros != 0 {
