@@ -57,15 +57,19 @@ fn run() -> Result<(), String> {
     if json {
         write("expected-json.tsv", &expected(&c.planted_json))?;
     }
+    // The sizes of the logs written: with --no-json, none of JSON.
+    let json_bytes = match json {
+        true => format!(", {} bytes JSON", c.json.len()),
+        false => String::new(),
+    };
     let mut stdout = std::io::stdout();
     let _ = writeln!(
         stdout,
-        "{}: {} indicators, {} lines ({} bytes TSV, {} bytes JSON), {} planted hits",
+        "{}: {} indicators, {} lines ({} bytes TSV{json_bytes}), {} planted hits",
         out.display(),
         spec.indicators,
         spec.lines,
         c.tsv.len(),
-        c.json.len(),
         c.planted.len()
     );
     Ok(())
