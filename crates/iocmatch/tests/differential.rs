@@ -34,6 +34,8 @@ const POOL: &[&str] = &[
     "evil.example:8080/p",
     "bob@evil.example",
     "Bob@b-c.test",
+    "a+b%c@evil.example",
+    "bob@b\u{fc}cher.example",
     "d41d8cd98f00b204e9800998ecf8427e",
     "d41d8cd98f00b204e9800998ecf8427e\tkind=ja3",
     "da39a3ee5e6b4b0d3255bfef95601890afd80709",
@@ -87,6 +89,9 @@ const VALUES: &[&str] = &[
     ":80",
     "bob",
     "Bob",
+    "a+b%c",
+    "a+b%c@evil.example",
+    "bob@b\u{fc}cher.example",
     "d41d8cd98f00b204e9800998ecf8427e",
     "D41D8CD98F00B204E9800998ECF8427E",
     "da39a3ee5e6b4b0d3255bfef95601890afd80709",
@@ -143,7 +148,7 @@ const JSON_KEYS: &[&str] = &["host", "uri", "hostname", "url", "referrer", "ua\\
 /// Separators put before each value: the bytes that make or break token boundaries.
 const SEPARATORS: &[&str] = &[
     "", "", " ", " ", "\t", ".", "-", "_", "/", ":", "@", "=", "\"", "'", ")", ",", "\0", "\u{1}",
-    "%41", "%2f", "é", "\n", "\r\n", "a", "1", "://", "[", "]", "?", "#",
+    "%41", "%2f", "+", "é", "\n", "\r\n", "a", "1", "://", "[", "]", "?", "#",
 ];
 
 fn set_from(lines: &[usize]) -> IndicatorSet {
