@@ -68,3 +68,18 @@ pub fn is_whole_word(text: &[u8], start: usize, end: usize) -> bool {
         || !continues_word(text, end, 1);
     left_ok && right_ok
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The scan's e-mail pass reads a local part as runs of ASCII host bytes (from the class
+    /// masks) joined across `%` and `+`: right only while those are all of a local part's bytes.
+    #[test]
+    fn local_part_bytes_are_the_ascii_host_bytes_and_percent_and_plus() {
+        for b in 0..=255u8 {
+            let expected = (is_host_byte(b) && b.is_ascii()) || b == b'%' || b == b'+';
+            assert_eq!(is_local_byte(b), expected, "{b:#x}");
+        }
+    }
+}

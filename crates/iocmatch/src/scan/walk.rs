@@ -522,13 +522,20 @@ impl Walk<'_> {
         self.each_position(
             |k| k.at,
             |p| {
-                // The masks give the run of ASCII host bytes; `%` and `+` (rare) are stepped over
-                // one byte at a time.
-                let mut s = self.run_start(|k| k.host & !k.high, p);
-                while s > 0 && super::boundary::is_local_byte(text[s - 1]) {
-                    s -= 1;
+                // The local part (`boundary::is_local_byte`): runs of ASCII host bytes from the
+                // masks, joined across its other bytes, `%` and `+` (rare).
+                let ascii_host = |k: &Block| k.host & !k.high;
+                let mut s = self.run_start(ascii_host, p);
+                while s > 0 && matches!(text[s - 1], b'%' | b'+') {
+                    s = self.run_start(ascii_host, s - 1);
                 }
-                let mut e = self.run_end(|k| k.host, p + 1);
+                // The domain: its ASCII run, and only if a non-ASCII byte ends that (an IDN,
+                // rare), the whole host run.
+                let mut e = self.run_end(ascii_host, p + 1);
+                let ascii = text.get(e).is_none_or(|&b| b < 0x80);
+                if !ascii {
+                    e = self.run_end(|k| k.host, e);
+                }
                 while e > p + 1 && text[e - 1] == b'.' {
                     e -= 1;
                 }
@@ -537,8 +544,6 @@ impl Walk<'_> {
                 if s == p || e == p + 1 || (s > 0 && text[s - 1] >= 0x80) {
                     return;
                 }
-                // The local part is ASCII: only the domain may hold other bytes.
-                let ascii = !self.any(|k| k.high, p + 1, e);
                 if !inner.emails.may_contain(text, s, e, ascii) {
                     return;
                 }
