@@ -58,9 +58,10 @@ fn run() -> Result<(), String> {
         write("expected-json.tsv", &expected(&c.planted_json))?;
     }
     // The sizes of the logs written: with --no-json, none of JSON.
-    let json_bytes = match json {
-        true => format!(", {} bytes JSON", c.json.len()),
-        false => String::new(),
+    let json_bytes = if json {
+        format!(", {} bytes JSON", c.json.len())
+    } else {
+        String::new()
     };
     let mut stdout = std::io::stdout();
     let _ = writeln!(
